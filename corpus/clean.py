@@ -1,0 +1,95 @@
+"""`clean_page`: the line and page heuristics of C4 (docs/C4.md §4; Raffel et al. 2019, §2.2).
+
+Per line (after `str.splitlines`), in the reference's order: strip; drop a line holding a word
+of more than 1000 characters; remove citations (the line is not re-stripped); drop a line not
+ending in . ? ! " or ending in "..."; drop a line of fewer than 5 words; "lorem ipsum" drops the
+page; "javascript" drops the line; "{" drops the page; policy phrases drop the line; [2.2.0: a
+badword drops the page]; otherwise keep the line and count its Punkt sentences. A page with
+fewer than 3 sentences is dropped; else its text is the kept lines joined by "\n", stripped.
+
+Sentence counting stops once the page has enough: every kept line holds at least one sentence,
+so after `min_num_sentences` kept lines Punkt need not run at all (see `sentences.py`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+from corpus.page import CountFn, Page
+from corpus.sentences import SentenceCounter
+
+CITATION_RE = re.compile(r"\[\d*\]|\[edit\]|\[citation needed\]")
+END_MARKS = (".", "?", "!", '"')
+ELLIPSIS = "..."
+POLICY_SUBSTRINGS = (
+    "terms of use",
+    "privacy policy",
+    "cookie policy",
+    "uses cookies",
+    "use of cookies",
+    "use cookies",
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class CleanConfig:
+    min_words_per_line: int = 5
+    min_num_sentences: int = 3
+    max_word_length: int = 1000
+
+
+def clean_page(
+    page: Page,
+    count: CountFn,
+    sentences: SentenceCounter,
+    config: CleanConfig = CleanConfig(),
+    badword_line_re: re.Pattern | None = None,
+) -> Page | None:
+    """The cleaned page, or None if it is dropped. Counts the reference's "clean-page" names.
+
+    `badword_line_re`: 2.2.0 only, searched in each lower-cased line that passed the policy rule.
+    """
+    valid_lines: list[str] = []
+    num_sentences = 0
+    max_word = config.max_word_length
+    min_words = config.min_words_per_line
+    need = config.min_num_sentences
+    for line in page.text.splitlines():
+        line = line.strip()
+        if len(line) > max_word and any(len(w) > max_word for w in line.split()):
+            count("line-filtered:too_long_word")
+            continue
+        if "[" in line:
+            line = CITATION_RE.sub("", line)
+        if not line.endswith(END_MARKS) or line.endswith(ELLIPSIS):
+            count("line-filtered:no_endmark")
+            continue
+        if len(line.split()) < min_words:
+            count("line-filtered:too_short")
+            continue
+        line_lower = line.lower()
+        if "lorem ipsum" in line_lower:
+            count("filtered:loremipsum")
+            return None
+        if "javascript" in line_lower:
+            count("line-filtered:javascript")
+            continue
+        if "{" in line:
+            count("filtered:squigglybracket")
+            return None
+        if any(p in line_lower for p in POLICY_SUBSTRINGS):
+            count("line-filtered:policy")
+            continue
+        if badword_line_re is not None and badword_line_re.search(line_lower):
+            count("filtered:badword")
+            return None
+        if num_sentences < need:
+            num_sentences += sentences.count(line, need - num_sentences)
+        valid_lines.append(line)
+        count("line-passed")
+    if num_sentences < need:
+        count("filtered:too_few_sentences")
+        return None
+    count("passed")
+    return page._replace(text="\n".join(valid_lines).strip())

@@ -1,0 +1,42 @@
+"""The `c4forge` command: one entry point for every job of the project.
+
+c4forge corpus build --input 'data/*.warc.wet.gz' --output out/c4 --config en
+c4forge demo --output out/demo
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = argparse.ArgumentParser(
+        prog="c4forge",
+        description="C4 corpus builds on Apache Beam (exact to TFDS), and the main demo job.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    corpus = sub.add_parser("corpus", help="build C4 from Common Crawl WET files")
+    corpus_sub = corpus.add_subparsers(dest="action", metavar="ACTION")
+    corpus_sub.add_parser(
+        "build", help="run the C4 pipeline (see `c4forge corpus build --help`)", add_help=False
+    )
+    sub.add_parser("demo", help="the main job on the bundled sample", add_help=False)
+
+    args, rest = parser.parse_known_args(argv[:2])
+    rest += argv[2:]
+    if args.command == "corpus" and args.action == "build":
+        from pipelines import c4
+
+        return c4.main(rest)
+    if args.command == "demo":
+        from pipelines import demo
+
+        return demo.main(rest)
+    parser.print_help()
+    return 0 if not argv or argv[0] in ("-h", "--help") else 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,492 @@
+"""The C4 stages as composite Beam transforms over `corpus` functions (docs/C4.md §2).
+
+Each DoFn builds its heavy objects (Punkt, langdetect profiles, regexes) in `setup()` from data
+shipped by value, counts through `_Counters` (buffered per bundle, renamed per C4 version), and,
+when asked, sends what it drops to the "rejects" output with the stage and reason.
+"""
+
+from __future__ import annotations
+
+import collections
+
+import apache_beam as beam
+from apache_beam.metrics import Metrics
+
+from corpus import badwords as badwords_lib
+from corpus import dedup, versions
+from corpus.clean import CleanConfig, clean_page
+from corpus.langid import EnglishDetector
+from corpus.page import Page
+from corpus.sentences import SentenceCounter
+from corpus.urls import RealnewsDomains, split_of
+from corpus.versions import VersionRules
+from corpus.wet import DEFAULT_MAX_PAGE_CHARS, split_wet_stream
+
+REJECTS = "rejects"
+
+
+class _Counters:
+    """`count(name, amount)` for one namespace: buffered, flushed to Beam metrics per bundle."""
+
+    def __init__(self, namespace: str, version: versions.C4Version) -> None:
+        self._namespace = namespace
+        self._version = version
+        self._pending: collections.Counter = collections.Counter()
+        self._metrics: dict[str, object] = {}
+
+    def __call__(self, name: str, amount: int = 1) -> None:
+        self._pending[name] += amount
+
+    def flush(self) -> None:
+        for name, amount in self._pending.items():
+            metric = self._metrics.get(name)
+            if metric is None:
+                key = versions.counter_key(self._version, self._namespace, name)
+                metric = self._metrics[name] = Metrics.counter(*key) if key else False
+            if metric:
+                metric.inc(amount)
+        self._pending.clear()
+
+
+class _StageFn(beam.DoFn):
+    """A DoFn with counters in one namespace and an optional rejects output."""
+
+    namespace = ""
+
+    def __init__(self, rules: VersionRules, with_rejects: bool = False) -> None:
+        self.rules = rules
+        self.with_rejects = with_rejects
+
+    def setup(self) -> None:
+        self.count = _Counters(self.namespace, self.rules.version)
+
+    def finish_bundle(self) -> None:
+        self.count.flush()
+
+    def reject(self, page: Page, reason: str):
+        if self.with_rejects:
+            return [beam.pvalue.TaggedOutput(REJECTS, reject_record(self.namespace, reason, page))]
+        return []
+
+
+def reject_record(stage: str, reason: str, page: Page) -> dict:
+    return {"stage": stage, "reason": reason, "url": page.url, "text": page.text}
+
+
+class _ReadWetFn(_StageFn):
+    namespace = versions.SPLIT_WET
+
+    def __init__(self, rules, max_page_chars, scratch_dir=None) -> None:
+        super().__init__(rules)
+        self.max_page_chars = max_page_chars
+        self.scratch_dir = scratch_dir
+
+    def setup(self) -> None:
+        super().setup()
+        self.download_count = _Counters(versions.DOWNLOAD, self.rules.version)
+
+    def finish_bundle(self) -> None:
+        super().finish_bundle()
+        self.download_count.flush()
+
+    def process(self, location: str):
+        from pipelines.inputs import open_input
+
+        try:
+            with open_input(
+                location, scratch_dir=self.scratch_dir, count=self.download_count
+            ) as stream:
+                yield from split_wet_stream(
+                    stream,
+                    self.count,
+                    require_timestamp=self.rules.page_requires_timestamp,
+                    max_page_chars=self.max_page_chars,
+                )
+        except Exception:
+            self.count("unreadable-file")
+
+
+class ReadWetFiles(beam.PTransform):
+    """WET file locations -> pages (`split_wet_file`), files spread over workers."""
+
+    def __init__(self, rules, max_page_chars=DEFAULT_MAX_PAGE_CHARS, scratch_dir=None):
+        super().__init__()
+        self._fn = _ReadWetFn(rules, max_page_chars, scratch_dir)
+
+    def expand(self, locations):
+        return (
+            locations
+            | "Reshuffle" >> beam.Reshuffle()
+            | "Split" >> beam.ParDo(self._fn)
+            | "ReshufflePages" >> beam.Reshuffle()
+        )
+
+
+class _LengthFn(_StageFn):
+    namespace = versions.TOO_LONG
+
+    def __init__(self, rules, max_page_chars, with_rejects=False):
+        super().__init__(rules, with_rejects)
+        self.max_page_chars = max_page_chars
+
+    def process(self, page: Page):
+        if len(page.text) > self.max_page_chars:
+            self.count("filtered")
+            yield from self.reject(page, "filtered")
+            return
+        self.count("passed")
+        yield page
+
+
+class FilterLength(beam.PTransform):
+    """Drops pages of more than `max_page_chars` code points (`is_valid_length`)."""
+
+    def __init__(self, rules, max_page_chars=DEFAULT_MAX_PAGE_CHARS, with_rejects=False):
+        super().__init__()
+        self._fn = _LengthFn(rules, max_page_chars, with_rejects)
+
+    def expand(self, pages):
+        return pages | beam.ParDo(self._fn).with_outputs(REJECTS, main="pages")
+
+
+class _RealnewsFn(_StageFn):
+    namespace = versions.REALNEWS
+
+    def __init__(self, rules, domains: dict, with_rejects=False):
+        super().__init__(rules, with_rejects)
+        self.domains = domains
+
+    def setup(self) -> None:
+        super().setup()
+        import tldextract
+
+        # The suffix list snapshot bundled with tldextract: no network on workers.
+        extract = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+        self.rule = RealnewsDomains(self.domains, extract)
+
+    def process(self, page: Page):
+        verdict = self.rule.verdict(page.normalized_url)
+        self.count(verdict)
+        if verdict == "passed":
+            yield page
+        else:
+            yield from self.reject(page, verdict)
+
+
+class FilterRealnewsDomains(beam.PTransform):
+    def __init__(self, rules, domains, with_rejects=False):
+        super().__init__()
+        self._fn = _RealnewsFn(rules, domains, with_rejects)
+
+    def expand(self, pages):
+        return pages | beam.ParDo(self._fn).with_outputs(REJECTS, main="pages")
+
+
+class _UrlSurvivorFn(beam.CombineFn):
+    """Keeps the page with the largest survivor key, and how many pages it stood for.
+
+    Accumulator: (n_pages, key, page) or None: constant size whatever the group size.
+    """
+
+    def __init__(self, survivor: versions.UrlSurvivor) -> None:
+        self.survivor = survivor
+
+    def create_accumulator(self):
+        return None
+
+    def add_input(self, acc, page):
+        return self.merge_accumulators(
+            [acc, (1, dedup.url_survivor_key(page, self.survivor), page)]
+        )
+
+    def merge_accumulators(self, accs):
+        n, best = 0, None
+        for acc in accs:
+            if acc is None:
+                continue
+            n += acc[0]
+            if best is None or acc[1] > best[1]:
+                best = acc
+        return None if best is None else (n, best[1], best[2])
+
+    def extract_output(self, acc):
+        return acc[0], acc[2]
+
+
+class _CountUrlDuplicatesFn(_StageFn):
+    namespace = versions.URL_DEDUP
+
+    def process(self, element):
+        _, (n, page) = element
+        self.count("filtered", n - 1)
+        self.count("passed")
+        yield page
+
+
+class DedupUrls(beam.PTransform):
+    """One page per normalized URL (`select_newest_page`), decided by content, not order."""
+
+    def __init__(self, rules):
+        super().__init__()
+        self._rules = rules
+
+    def expand(self, pages):
+        return (
+            pages
+            | "KeyByNormalizedUrl" >> beam.Map(lambda p: (p.normalized_url, p))
+            | "SelectSurvivor" >> beam.CombinePerKey(_UrlSurvivorFn(self._rules.url_survivor))
+            | "Count" >> beam.ParDo(_CountUrlDuplicatesFn(self._rules))
+        )
+
+
+class _CleanFn(_StageFn):
+    namespace = versions.CLEAN
+
+    def __init__(self, rules, punkt_tables, badwords=None, with_rejects=False):
+        super().__init__(rules, with_rejects)
+        self.punkt_tables = punkt_tables
+        self.badwords = badwords
+
+    def setup(self) -> None:
+        super().setup()
+        self.sentences = SentenceCounter.from_tables(self.punkt_tables)
+        self.badword_line_re = (
+            badwords_lib.compile_badwords(self.badwords, versions.BadwordsRule.LINE_UNESCAPED)
+            if self.badwords
+            else None
+        )
+        self.tally = collections.Counter()
+
+    def process(self, page: Page):
+        tally = self.tally
+        tally.clear()
+        cleaned = clean_page(
+            page, _tally_fn(tally), self.sentences, CleanConfig(), self.badword_line_re
+        )
+        for name, n in tally.items():
+            self.count(name, n)
+        if cleaned is not None:
+            yield cleaned
+        elif self.with_rejects:
+            reason = next(k for k in tally if k.startswith("filtered:"))
+            yield from self.reject(page, reason)
+
+
+def _tally_fn(tally):
+    def count(name, amount=1):
+        tally[name] += amount
+
+    return count
+
+
+class CleanPages(beam.PTransform):
+    """`clean_page` on every page. `badwords` (2.2.0 only): the line-level badwords rule."""
+
+    def __init__(self, rules, punkt_tables, badwords=None, with_rejects=False):
+        super().__init__()
+        self._fn = _CleanFn(rules, punkt_tables, badwords, with_rejects)
+
+    def expand(self, pages):
+        return pages | beam.ParDo(self._fn).with_outputs(REJECTS, main="pages")
+
+
+class _LineOwnerFn(beam.CombineFn):
+    """Per line key: the smallest (rank, url) offered, and how many pages offered it.
+
+    Accumulator: (n_pages, rank, url) or None: constant size, so a line shared by millions of
+    pages costs no more memory than a unique one (the reference's `Top.PerKey(1)` likewise).
+    """
+
+    def create_accumulator(self):
+        return None
+
+    def add_input(self, acc, offer):
+        rank, url = offer
+        if acc is None:
+            return (1, rank, url)
+        if (rank, url) < (acc[1], acc[2]):
+            return (acc[0] + 1, rank, url)
+        return (acc[0] + 1, acc[1], acc[2])
+
+    def merge_accumulators(self, accs):
+        best = None
+        n = 0
+        for acc in accs:
+            if acc is None:
+                continue
+            n += acc[0]
+            if best is None or (acc[1], acc[2]) < (best[1], best[2]):
+                best = acc
+        return None if best is None else (n, best[1], best[2])
+
+    def extract_output(self, acc):
+        return acc
+
+
+class _OfferLinesFn(beam.DoFn):
+    def __init__(self, rules):
+        self.rules = rules
+
+    def process(self, page: Page):
+        rank = dedup.line_owner_rank(page, self.rules)
+        offer = (rank, page.url)
+        for key in dedup.line_keys(page, self.rules):
+            yield key, offer
+
+
+class _RemoveLinesFn(_StageFn):
+    namespace = versions.LINE_DEDUP
+
+    def __init__(self, rules, punkt_tables, min_num_sentences, with_rejects=False):
+        super().__init__(rules, with_rejects)
+        self.punkt_tables = punkt_tables
+        self.min_num_sentences = min_num_sentences
+
+    def setup(self) -> None:
+        super().setup()
+        self.sentences = SentenceCounter.from_tables(self.punkt_tables)
+        self.tally = collections.Counter()
+
+    def process(self, element):
+        _, joined = element
+        pages = list(joined["pages"])
+        if len(pages) != 1:
+            # Not reachable after URL dedup (raw URLs are unique); counted, never fatal.
+            self.count("error:page_count", max(len(pages), 1))
+            return
+        page = pages[0]
+        tally = self.tally
+        tally.clear()
+        kept = dedup.remove_duplicate_lines(
+            page,
+            set(joined["lines"]),
+            _tally_fn(tally),
+            self.sentences,
+            self.rules,
+            self.min_num_sentences,
+        )
+        for name, n in tally.items():
+            self.count(name, n)
+        if kept is not None:
+            yield kept
+        elif self.with_rejects:
+            reason = next(k for k in tally if k.startswith("filtered:"))
+            yield from self.reject(page, reason)
+
+
+class _CountLineVotesFn(_StageFn):
+    namespace = versions.LINE_DEDUP
+
+    def process(self, element):
+        key, (n, _, url) = element
+        if n > 1 and self.rules.version is versions.C4Version.V2_2_0:
+            self.count("emitted-line-duplicate", n - 1)  # a 2.2.0 counter; 3.x has none
+        yield url, key
+
+
+class DedupLines(beam.PTransform):
+    """Global line dedup (`remove_duplicate_text`): each line survives only in the page whose URL
+    has the smallest md5; then pages are rebuilt from the lines they own."""
+
+    def __init__(self, rules, punkt_tables, min_num_sentences, with_rejects=False):
+        super().__init__()
+        self._rules = rules
+        self._remove = _RemoveLinesFn(rules, punkt_tables, min_num_sentences, with_rejects)
+
+    def expand(self, pages):
+        owned = (
+            pages
+            | "OfferLines" >> beam.ParDo(_OfferLinesFn(self._rules))
+            | "ElectOwner" >> beam.CombinePerKey(_LineOwnerFn())
+            | "ByOwner" >> beam.ParDo(_CountLineVotesFn(self._rules))
+        )
+        by_url = pages | "KeyByUrl" >> beam.Map(lambda p: (p.url, p))
+        return (
+            {"pages": by_url, "lines": owned}
+            | "JoinByUrl" >> beam.CoGroupByKey()
+            | "RemoveLines" >> beam.ParDo(self._remove).with_outputs(REJECTS, main="pages")
+        )
+
+
+class _EnglishFn(_StageFn):
+    namespace = versions.ENGLISH
+
+    def setup(self) -> None:
+        super().setup()
+        self.detector = EnglishDetector()
+
+    def process(self, page: Page):
+        verdict = self.detector.verdict(page.text)
+        self.count(verdict.counter)
+        if verdict.counter == "passed":
+            yield page._replace(language="en")
+            return
+        reason = verdict.counter
+        if verdict.counter == "filtered:ignored_language":
+            reason = f"filtered:ignored_language-{verdict.language}"
+            self.count(reason)
+        yield from self.reject(page, reason)
+
+
+class FilterEnglish(beam.PTransform):
+    """langdetect (seed 0) p >= 0.99 English (`detect_english`)."""
+
+    def __init__(self, rules, with_rejects=False):
+        super().__init__()
+        self._fn = _EnglishFn(rules, with_rejects)
+
+    def expand(self, pages):
+        return pages | beam.ParDo(self._fn).with_outputs(REJECTS, main="pages")
+
+
+class _BadwordsFn(_StageFn):
+    namespace = versions.BADWORDS
+
+    def __init__(self, rules, words, fraction, with_rejects=False):
+        super().__init__(rules, with_rejects)
+        self.words = words
+        self.fraction = fraction
+
+    def setup(self) -> None:
+        super().setup()
+        self.lang_count = _Counters(versions.BADWORDS + "-en", self.rules.version)
+        pattern = badwords_lib.compile_badwords(self.words, self.rules.badwords)
+        self.filter = badwords_lib.BadwordsFilter(pattern, self.fraction)
+
+    def finish_bundle(self) -> None:
+        super().finish_bundle()
+        self.lang_count.flush()
+
+    def process(self, page: Page):
+        verdict = self.filter.verdict(page.text, page.normalized_url)
+        self.count(verdict)
+        self.lang_count(verdict)
+        if verdict == "filtered":
+            yield from self.reject(page, verdict)
+        else:
+            yield page
+
+
+class FilterBadwords(beam.PTransform):
+    """The 3.x final badwords filter (English list)."""
+
+    def __init__(self, rules, words, fraction, with_rejects=False):
+        super().__init__()
+        self._fn = _BadwordsFn(rules, words, fraction, with_rejects)
+
+    def expand(self, pages):
+        return pages | beam.ParDo(self._fn).with_outputs(REJECTS, main="pages")
+
+
+class _SplitFn(beam.DoFn):
+    def process(self, page: Page):
+        split = split_of(page.normalized_url)
+        Metrics.counter(split, "examples").inc()
+        yield beam.pvalue.TaggedOutput(split, page)
+
+
+class SplitPages(beam.PTransform):
+    """train / validation by md5(normalized URL) % 1000 (validation when 0)."""
+
+    def expand(self, pages):
+        return pages | beam.ParDo(_SplitFn()).with_outputs("train", "validation")

@@ -1,0 +1,183 @@
+"""Test helpers: shared data locations, WET writing, running builds and reading them back, and a
+harness that runs the reference TFDS `c4_utils` functions in plain Python."""
+
+from __future__ import annotations
+
+import collections
+import gzip
+import hashlib
+import json
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = ROOT.parent / "shared" / "data"
+NLTK_DATA = SHARED_DATA / "nltk_data"
+BADWORDS_EN = SHARED_DATA / "badwords" / "ldnoobw_25e679f" / "en"
+FIXTURE_WET = SHARED_DATA / "c4_fixture" / "c4_wet_files"
+DOLMA_JSONL = SHARED_DATA / "cc_text" / "dolma_CC-MAIN-20190717121559-20190717143559-00140.jsonl.gz"
+
+WARCINFO = (
+    "WARC/1.0\r\nWARC-Type: warcinfo\r\nWARC-Date: 2019-07-17T12:15:59Z\r\n"
+    "Content-Type: application/warc-fields\r\nContent-Length: 0\r\n\r\n"
+)
+
+
+def wet_record(url: str, date: str, text: str) -> str:
+    body = text.encode("utf-8")
+    return (
+        f"WARC/1.0\r\nWARC-Type: conversion\r\nWARC-Target-URI: {url}\r\n"
+        f"WARC-Date: {date}\r\nContent-Type: text/plain\r\nContent-Length: {len(body)}\r\n\r\n"
+        f"{text}\r\n\r\n"
+    )
+
+
+def write_wet(path: Path, records: list[tuple[str, str, str]], members: bool = True) -> Path:
+    """A WET file: warcinfo + one conversion record per (url, date, text); gzip member per record
+    (as Common Crawl ships it) unless `members` is False; plain text if the name has no .gz."""
+    parts = [WARCINFO] + [wet_record(*r) for r in records]
+    if not str(path).endswith(".gz"):
+        path.write_text("".join(parts), encoding="utf-8")
+    elif members:
+        path.write_bytes(b"".join(gzip.compress(p.encode("utf-8"), mtime=0) for p in parts))
+    else:
+        path.write_bytes(gzip.compress("".join(parts).encode("utf-8"), mtime=0))
+    return path
+
+
+def dolma_records() -> list[tuple[str, str, str]]:
+    with gzip.open(DOLMA_JSONL, "rt", encoding="utf-8") as f:
+        rows = [json.loads(line) for line in f]
+    return [(r["metadata"]["warc_url"], r["metadata"]["warc_date"], r["text"]) for r in rows]
+
+
+def build_args(inputs, output, *extra) -> list[str]:
+    args = []
+    for i in inputs:
+        args += ["--input", str(i)]
+    return [
+        *args,
+        "--output",
+        str(output),
+        "--punkt",
+        str(NLTK_DATA),
+        "--badwords",
+        str(BADWORDS_EN),
+        "--num-shards",
+        "2,1",
+        "--direct_running_mode=in_memory",
+        "--direct_num_workers=1",
+        "--no-report",
+        *extra,
+    ]
+
+
+def run_build(inputs, output, *extra) -> dict:
+    from pipelines import c4
+
+    return c4.run(build_args(inputs, output, *extra))
+
+
+def read_output(output: Path, fmt: str = "tfrecord") -> dict[str, list[dict]]:
+    """split -> list of feature dicts, read back with TensorFlow (tfrecord) or gzip (json)."""
+    out: dict[str, list[dict]] = {"train": [], "validation": []}
+    for split in out:
+        if fmt == "json":
+            for path in sorted(output.glob(f"c4-{split}.*.json.gz")):
+                with gzip.open(path, "rt", encoding="utf-8") as f:
+                    out[split] += [json.loads(line) for line in f]
+            continue
+        import tensorflow as tf
+
+        files = sorted(str(p) for p in output.glob(f"c4-{split}.tfrecord-*"))
+        for raw in tf.data.TFRecordDataset(files):
+            ex = tf.train.Example.FromString(raw.numpy())
+            out[split].append(
+                {
+                    k: v.bytes_list.value[0].decode("utf-8")
+                    for k, v in ex.features.feature.items()
+                }
+            )
+    return out
+
+
+def triples(output_by_split: dict[str, list[dict]]) -> set[tuple[str, str, str]]:
+    return {(s, r["url"], r["text"]) for s, rows in output_by_split.items() for r in rows}
+
+
+# --- the reference ---------------------------------------------------------------------------
+
+CONFIGS = {  # clean, dedupe, badwords fraction
+    "en": (True, True, 1.0),
+    "en.noclean": (False, False, 0.0),
+    "en.noblocklist": (True, True, 0.0),
+}
+
+
+def reference_build(wet_paths, config: str):
+    """TFDS 3.1.0 `c4_utils` run in plain Python, in the order of `c4.py`.
+
+    Returns ({(split, url, text)}, {namespace: {name: count}}). URL dedup calls
+    `select_newest_page` once per URL (the Beam build calls it on partial groups too, which
+    inflates its counters); line dedup emulates `Top.PerKey(1)` + `CoGroupByKey` exactly.
+    """
+    import nltk
+    from nltk.tokenize.punkt import PunktTokenizer
+    from tensorflow_datasets.text import c4_utils as ref
+
+    clean, dedupe, fraction = CONFIGS[config]
+    counters: dict = collections.defaultdict(collections.Counter)
+
+    def get_counter_inc_fn(namespace):
+        def inc(name, amount=1):
+            counters[namespace][name] += amount
+
+        return inc
+
+    if str(NLTK_DATA) not in nltk.data.path:
+        nltk.data.path.insert(0, str(NLTK_DATA))
+    saved = ref.get_counter_inc_fn, ref._load_sentence_tokenizer, ref._SENTENCE_TOKENIZER
+    ref.get_counter_inc_fn = get_counter_inc_fn
+    ref._load_sentence_tokenizer = lambda: PunktTokenizer("english")
+    ref._SENTENCE_TOKENIZER = None
+    try:
+        pages = [p for path in wet_paths for p in ref.split_wet_file(str(path))]
+        pages = [p for p in pages if ref.is_valid_length(p)]
+        groups: dict = {}
+        for p in pages:
+            groups.setdefault(p.normalized_url, []).append(p)
+        pages = [ref.select_newest_page(g) for g in groups.values()]
+        if clean:
+            citation = re.compile(r"\[\d*\]|\[edit\]|\[citation needed\]")
+            pages = [q for p in pages for q in ref.clean_page(p, citation)]
+        if dedupe:
+            owner: dict = {}
+            for p in pages:
+                for h, url in ref._emit_url_to_lines(p):
+                    if h not in owner or ref._hash_text(url) < ref._hash_text(owner[h]):
+                        owner[h] = url
+            kept = collections.defaultdict(list)
+            for h, url in owner.items():
+                kept[url].append(h)
+            inc = get_counter_inc_fn("dedupe-lines")
+            pages = [
+                q
+                for p in pages
+                for q in ref._remove_lines_from_text(
+                    (p.url, {"pages": [p], "lines": kept[p.url]}), inc, 3 if clean else 0
+                )
+            ]
+        pages = [q for p in pages for q in ref.detect_english(p)]
+        if fraction:
+            words = {w.strip() for w in BADWORDS_EN.read_text(encoding="utf-8").splitlines()}
+            keep = ref.get_badwords_filter_fn({"en": words}, fraction)
+            pages = [p for p in pages if keep(p)]
+        out = set()
+        for p in pages:
+            h = int(hashlib.md5(p.normalized_url.encode("utf-8")).hexdigest(), 16)
+            split = "validation" if h % 1000 == 0 else "train"
+            counters[split]["examples"] += 1
+            out.add((split, p.url, p.text))
+    finally:
+        ref.get_counter_inc_fn, ref._load_sentence_tokenizer, ref._SENTENCE_TOKENIZER = saved
+    return out, {ns: dict(c) for ns, c in counters.items() if c}
