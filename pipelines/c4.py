@@ -148,6 +148,13 @@ def resolve(argv: list[str]):
         )
     except ValueError as e:  # ResourceError and input errors are ValueErrors
         raise UsageError(str(e)) from None
+    if _is_dataflow(options):
+        local = [loc for loc in [*locations, args.output] if "://" not in loc]
+        if local:
+            raise UsageError(
+                f"{local[0]!r} is a local path, which Dataflow workers cannot read: "
+                "use gs:// (or https://) inputs and a gs:// --output"
+            )
     settings = BuildSettings(
         variant=var,
         rules=rules,
@@ -161,6 +168,12 @@ def resolve(argv: list[str]):
         scratch_dir=args.scratch_dir,
     )
     return settings, locations, options, args
+
+
+def _is_dataflow(options) -> bool:
+    from apache_beam.options.pipeline_options import StandardOptions
+
+    return "Dataflow" in str(options.view_as(StandardOptions).runner or "")
 
 
 def build_pages(root, locations: list[str], s: BuildSettings):
@@ -253,7 +266,7 @@ def _default_runner_options(options):
             direct.direct_num_workers = 0  # all cores
         if "direct_running_mode" not in given:
             direct.direct_running_mode = "multi_processing"
-    if "Dataflow" in str(std.runner):
+    if _is_dataflow(options):
         setup = options.view_as(SetupOptions)
         if not setup.setup_file and not setup.requirements_file:
             # Workers get this project (and its pinned dependencies) as an sdist.
@@ -281,11 +294,22 @@ def run(argv: list[str] | None = None) -> dict:
     write_outputs(splits, rejects, settings)
     result = pipeline.run()
     result.wait_until_finish()
+    if getattr(result, "job", None) is not None and is_dry_run(options):
+        # Dataflow dry run: the job graph was built and the sdist staged; nothing ran.
+        return {"dry_run": True, "job": result.job, "funnel_text": "dry run: job not submitted"}
     return report.write_report(result, settings, locations, argv, plot=not args.no_report)
+
+
+def is_dry_run(options) -> bool:
+    from apache_beam.options.pipeline_options import TestOptions
+
+    return bool(options.view_as(TestOptions).dry_run)
 
 
 def main(argv: list[str] | None = None) -> int:
     logging.getLogger().setLevel(logging.WARNING)
+    # The local job service relays every worker's start-up warnings; they are noise here.
+    logging.getLogger("apache_beam.runners.portability.local_job_service").setLevel(logging.ERROR)
     try:
         stats = run(argv)
     except UsageError as e:

@@ -93,10 +93,7 @@ def read_output(output: Path, fmt: str = "tfrecord") -> dict[str, list[dict]]:
         for raw in tf.data.TFRecordDataset(files):
             ex = tf.train.Example.FromString(raw.numpy())
             out[split].append(
-                {
-                    k: v.bytes_list.value[0].decode("utf-8")
-                    for k, v in ex.features.feature.items()
-                }
+                {k: v.bytes_list.value[0].decode("utf-8") for k, v in ex.features.feature.items()}
             )
     return out
 

@@ -1,0 +1,45 @@
+# c4forge: `make demo` sets up and runs the main job; `make test` sets up and runs the tests.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+SHARED ?= ../shared/data
+
+# Offline machines: use the shared copies of the public data when they are there
+# (otherwise the build fetches them from their public URLs).
+ifneq ($(wildcard $(SHARED)/nltk_data),)
+DATA_FLAGS := --punkt $(SHARED)/nltk_data --badwords $(SHARED)/badwords/ldnoobw_25e679f/en
+endif
+
+.PHONY: setup demo test test-full lint format bench clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[reference,dev]"
+	touch $@
+
+demo: setup
+	$(BIN)/c4forge demo --output out/demo $(DATA_FLAGS)
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+# The heavy checks at full size (CI runs them in their short form).
+test-full: setup
+	C4FORGE_FULL=1 $(BIN)/python -m pytest -q
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: setup
+	$(BIN)/python bench/bench_corpus.py
+
+clean:
+	rm -rf out build *.egg-info .pytest_cache .ruff_cache

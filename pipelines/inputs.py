@@ -1,0 +1,467 @@
+"""The pipeline's input layer: which WET files to read, and how to open one.
+
+``expand_inputs`` turns what the user typed (``--input``, repeatable, and ``--crawl``,
+``--max-files``) into the sorted, de-duplicated list of WET file locations:
+
+* **Local paths, ``gs://`` and ``s3://`` paths, and globs over any of them** are expanded with
+  ``apache_beam.io.filesystems.FileSystems.match`` (one pattern at a time, since Beam picks the
+  filesystem from the first pattern of a call). Local matches are made absolute so that they
+  mean the same thing in every worker. A pattern that matches nothing is an error:
+  ``ValueError("no input matches 'PATTERN'")``.
+* **``http://`` and ``https://`` URLs** of WET files are kept as they are; they are fetched
+  (with retries) only when the pipeline opens them.
+* **Common Crawl manifests**: an input whose name ends in ``wet.paths`` or ``wet.paths.gz``
+  (local, ``gs://``/``s3://``, a file a glob matched, or an http(s) URL) is read — gunzipped when it
+  starts with the gzip magic — and each non-blank line becomes ``cc_base_url + "/" + line``.
+  A line that already carries a scheme (``https://…``, ``gs://…``) or is an absolute path
+  (``/…``) is taken as it is.
+* **``crawl="CC-MAIN-YYYY-WW"``** adds the manifest
+  ``{cc_base_url}/crawl-data/{crawl}/wet.paths.gz``. The id must match
+  ``^CC-MAIN-\\d{4}-\\d{2}$``.
+* ``cc_base_url`` defaults to ``CC_BASE_URL`` (``https://data.commoncrawl.org``). The command
+  line reads ``C4FORGE_CC_BASE_URL`` at call time (see ``cc_base_url_from_env``) and passes it
+  in, so tests can point the crawl at a local server.
+* **``max_files=N``** keeps a deterministic, evenly spaced sample of the sorted list: with ``M``
+  files and ``N < M``, the files at indices ``i * M // N`` for ``i = 0 … N-1`` (the first file is
+  always kept; the spacing is ``M / N``). ``N >= M`` keeps everything; ``N < 1`` is an error.
+  The same inputs and ``N`` always give the same sample, and the sample does not depend on the
+  order in which the inputs were given.
+* An empty final list is an error. All of these errors are ``ValueError``s with a one-line
+  message, including a manifest that cannot be read or downloaded (``cannot read the manifest
+  'LOCATION': REASON``).
+
+``open_input`` is a context manager yielding a readable *binary* file object with the raw
+(still compressed) bytes; the caller does the gzip decoding itself:
+
+* local, ``gs://``, ``s3://``: ``FileSystems.open(location, compression_type=UNCOMPRESSED)``;
+* ``http://``/``https://``: the body is downloaded (stdlib ``urllib.request``) to a temporary
+  file in ``scratch_dir`` (default ``tempfile.gettempdir()``) and verified before it is handed
+  out: HTTP 200; the body length equals ``Content-Length`` when the header is present; and,
+  when the body starts with the gzip magic, every gzip member inflates without error with its
+  CRC-32 and length checked (a body that ends inside a member is truncated; trailing bytes that
+  are not a gzip member, other than zero padding, are corruption). A body that is not gzip has
+  no checksum, so only its length can be checked.
+* ``timeout_s`` bounds each socket operation (connecting, each read), not the whole transfer.
+* A failed attempt (HTTP 5xx, 408 or 429, a reset or refused connection, a timeout, a short
+  body, a corrupt gzip stream) is retried after ``min(backoff_s * 2**k, max_backoff_s)``
+  seconds (``k`` = 0 for the first retry) plus up to 10 % random jitter, up to ``attempts``
+  attempts in all. Any other HTTP 4xx (404, 403, …) fails at once. Giving up raises
+  ``DownloadError("could not download URL after N attempts: REASON")`` (an ``OSError``;
+  picklable, with ``.url``, ``.attempts`` and ``.reason``).
+* A partly downloaded or unverified file is never handed out; the temporary file is removed
+  when the attempt fails and when the context exits.
+* ``count(name, amount=1)``, when given, is told about ``"downloaded"`` (one per verified
+  download), ``"retried"`` (one per failed attempt that is followed by another),
+  ``"download-failed"`` (one per URL given up on) and ``"bytes"`` (the size of each verified
+  download).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import http.client
+import os
+import random
+import re
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import zlib
+from collections.abc import Callable, Iterator, Mapping
+from typing import BinaryIO
+
+from apache_beam.io.filesystem import BeamIOError, CompressionTypes
+from apache_beam.io.filesystems import FileSystems
+
+__all__ = [
+    "CC_BASE_URL",
+    "CC_BASE_URL_ENV",
+    "CRAWL_ID_RE",
+    "DownloadError",
+    "cc_base_url_from_env",
+    "crawl_manifest_url",
+    "download",
+    "expand_inputs",
+    "has_scheme",
+    "is_manifest",
+    "is_url",
+    "open_input",
+    "read_all",
+    "sample_evenly",
+]
+
+CC_BASE_URL = "https://data.commoncrawl.org"
+CC_BASE_URL_ENV = "C4FORGE_CC_BASE_URL"
+CRAWL_ID_RE = re.compile(r"^CC-MAIN-\d{4}-\d{2}$")
+
+DEFAULT_ATTEMPTS = 6
+DEFAULT_BACKOFF_S = 1.0
+DEFAULT_TIMEOUT_S = 120.0
+MAX_BACKOFF_S = 30.0
+
+_SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+_GLOB_CHARS = frozenset("*?[")
+_GZIP_MAGIC = b"\x1f\x8b"
+_CHUNK = 1 << 20
+_USER_AGENT = "c4forge (+https://github.com/; C4 corpus builder)"
+
+Count = Callable[..., None]
+
+
+class DownloadError(OSError):
+    """An http(s) input could not be downloaded intact."""
+
+    def __init__(self, url: str, attempts: int, reason: str):
+        noun = "attempt" if attempts == 1 else "attempts"
+        super().__init__(f"could not download {url} after {attempts} {noun}: {reason}")
+        self.url = url
+        self.attempts = attempts
+        self.reason = reason
+
+    def __str__(self) -> str:  # OSError's str() would prefix an errno
+        return self.args[0]
+
+    def __reduce__(self):  # picklable across Beam workers
+        return (type(self), (self.url, self.attempts, self.reason))
+
+
+class _RetryableError(Exception):
+    """One attempt failed in a way another attempt may fix."""
+
+
+class _FatalError(Exception):
+    """One attempt failed in a way no retry will fix (HTTP 404, 403, …)."""
+
+
+# --------------------------------------------------------------------------------------------
+# Classification of locations
+
+
+def is_url(location: str) -> bool:
+    """True for ``http://`` and ``https://`` locations."""
+    return location.lower().startswith(("http://", "https://"))
+
+
+def has_scheme(location: str) -> bool:
+    return bool(_SCHEME_RE.match(location))
+
+
+def is_manifest(location: str) -> bool:
+    """True for Common Crawl path lists: names ending in ``wet.paths`` or ``wet.paths.gz``."""
+    path = location.split("?", 1)[0].split("#", 1)[0] if is_url(location) else location
+    return path.endswith(("wet.paths", "wet.paths.gz"))
+
+
+def _is_glob(location: str) -> bool:
+    return any(c in _GLOB_CHARS for c in location)
+
+
+def cc_base_url_from_env(environ: Mapping[str, str] | None = None) -> str:
+    """``$C4FORGE_CC_BASE_URL`` when set and non-empty, else ``CC_BASE_URL``."""
+    env = os.environ if environ is None else environ
+    return env.get(CC_BASE_URL_ENV) or CC_BASE_URL
+
+
+def crawl_manifest_url(crawl: str, cc_base_url: str = CC_BASE_URL) -> str:
+    """The WET manifest of a Common Crawl crawl, e.g. ``CC-MAIN-2019-18``."""
+    if not isinstance(crawl, str) or not CRAWL_ID_RE.match(crawl):
+        raise ValueError(
+            f"bad crawl id {crawl!r}: expected the form CC-MAIN-YYYY-WW, e.g. CC-MAIN-2019-18"
+        )
+    return f"{cc_base_url.rstrip('/')}/crawl-data/{crawl}/wet.paths.gz"
+
+
+# --------------------------------------------------------------------------------------------
+# expand_inputs
+
+
+def sample_evenly(items: list[str], n: int) -> list[str]:
+    """``n`` items evenly spaced over ``items`` (indices ``i * len // n``), order kept."""
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"max_files must be an integer >= 1, got {n!r}")
+    m = len(items)
+    if n >= m:
+        return list(items)
+    return [items[i * m // n] for i in range(n)]
+
+
+def _match(pattern: str) -> list[str]:
+    shown = pattern
+    if not has_scheme(pattern):
+        # Beam's local filesystem does not match relative globs ("*.gz" lists nothing)
+        pattern = os.path.abspath(os.path.expanduser(pattern))
+    try:
+        results = FileSystems.match([pattern])
+    except BeamIOError as e:
+        causes = "; ".join(f"{exc}" for exc in (e.exception_details or {}).values())
+        raise ValueError(f"cannot match input {shown!r}: {causes or e}") from e
+    paths = [m.path for result in results for m in result.metadata_list]
+    if not paths:
+        raise ValueError(f"no input matches {shown!r}")
+    return paths
+
+
+def _manifest_lines(data: bytes) -> list[str]:
+    if data[:2] == _GZIP_MAGIC:
+        data = gzip.decompress(data)
+    text = data.decode("utf-8")
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def _resolve(line: str, cc_base_url: str) -> str:
+    if has_scheme(line) or line.startswith("/"):
+        return line
+    return f"{cc_base_url.rstrip('/')}/{line.lstrip('/')}"
+
+
+def _read_manifest(location: str, cc_base_url: str, **download_kw) -> list[str]:
+    try:
+        with open_input(location, **download_kw) as f:
+            data = f.read()
+        lines = _manifest_lines(data)
+    except (OSError, EOFError, zlib.error, UnicodeDecodeError) as e:  # DownloadError included
+        raise ValueError(f"cannot read the manifest {location!r}: {e}") from e
+    if not lines:
+        raise ValueError(f"manifest {location!r} lists no files")
+    return [_resolve(line, cc_base_url) for line in lines]
+
+
+def expand_inputs(
+    inputs: list[str],
+    crawl: str | None = None,
+    max_files: int | None = None,
+    cc_base_url: str = CC_BASE_URL,
+    *,
+    scratch_dir: str | None = None,
+    attempts: int = DEFAULT_ATTEMPTS,
+    backoff_s: float = DEFAULT_BACKOFF_S,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+) -> list[str]:
+    """The sorted, de-duplicated WET file locations named by ``inputs`` and ``crawl``.
+
+    See the module docstring for the rules. The keyword-only arguments are used when a
+    manifest has to be downloaded (see ``open_input``).
+    """
+    if isinstance(inputs, str):  # a lone string would otherwise be iterated character-wise
+        inputs = [inputs]
+    if max_files is not None and (
+        isinstance(max_files, bool) or not isinstance(max_files, int) or max_files < 1
+    ):
+        raise ValueError(f"max_files must be an integer >= 1, got {max_files!r}")
+    download_kw = {
+        "scratch_dir": scratch_dir,
+        "attempts": attempts,
+        "backoff_s": backoff_s,
+        "timeout_s": timeout_s,
+    }
+    locations = list(inputs or [])
+    if crawl is not None:
+        locations.append(crawl_manifest_url(crawl, cc_base_url))
+
+    found: set[str] = set()
+    for raw in locations:
+        location = raw.strip()
+        if not location:
+            continue
+        if is_url(location):
+            if is_manifest(location):
+                found.update(_read_manifest(location, cc_base_url, **download_kw))
+            else:
+                found.add(location)
+            continue
+        for path in _match(location):
+            if is_manifest(path):
+                found.update(_read_manifest(path, cc_base_url, **download_kw))
+            else:
+                found.add(path)
+
+    files = sorted(found)
+    if not files:
+        raise ValueError("no input files: give --input PATH|GLOB|URL|MANIFEST or --crawl ID")
+    if max_files is not None:
+        files = sample_evenly(files, max_files)
+    return files
+
+
+# --------------------------------------------------------------------------------------------
+# open_input
+
+
+def _no_count(name: str, amount: int = 1) -> None:
+    del name, amount
+
+
+@contextlib.contextmanager
+def open_input(
+    location: str,
+    *,
+    scratch_dir: str | None = None,
+    count: Count | None = None,
+    attempts: int = DEFAULT_ATTEMPTS,
+    backoff_s: float = DEFAULT_BACKOFF_S,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    max_backoff_s: float = MAX_BACKOFF_S,
+) -> Iterator[BinaryIO]:
+    """Open one input for reading its raw bytes (see the module docstring)."""
+    if not is_url(location):
+        f = FileSystems.open(location, compression_type=CompressionTypes.UNCOMPRESSED)
+        try:
+            yield f
+        finally:
+            f.close()
+        return
+    path = download(
+        location,
+        scratch_dir=scratch_dir,
+        count=count,
+        attempts=attempts,
+        backoff_s=backoff_s,
+        timeout_s=timeout_s,
+        max_backoff_s=max_backoff_s,
+    )
+    try:
+        with open(path, "rb") as f:
+            yield f
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(path)
+
+
+def download(
+    url: str,
+    *,
+    scratch_dir: str | None = None,
+    count: Count | None = None,
+    attempts: int = DEFAULT_ATTEMPTS,
+    backoff_s: float = DEFAULT_BACKOFF_S,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    max_backoff_s: float = MAX_BACKOFF_S,
+) -> str:
+    """Download ``url`` into a new temporary file, verified; return its path.
+
+    The caller owns the file and must remove it. Raises ``DownloadError``.
+    """
+    if attempts < 1:
+        raise ValueError(f"attempts must be >= 1, got {attempts!r}")
+    if count is None:
+        count = _no_count
+    directory = scratch_dir or tempfile.gettempdir()
+    os.makedirs(directory, exist_ok=True)
+    reason = "no attempt made"
+    for k in range(attempts):
+        fd, path = tempfile.mkstemp(prefix="c4forge-dl-", suffix=".part", dir=directory)
+        try:
+            with os.fdopen(fd, "w+b") as out:
+                size = _fetch_once(url, out, timeout_s)
+                out.seek(0)
+                _verify_gzip(out)
+        except _FatalError as e:
+            _remove(path)
+            count("download-failed")
+            raise DownloadError(url, k + 1, str(e)) from None
+        except (_RetryableError, OSError, http.client.HTTPException, zlib.error, EOFError) as e:
+            _remove(path)
+            reason = _describe(e)
+            if k + 1 < attempts:
+                count("retried")
+                delay = min(backoff_s * 2**k, max_backoff_s)
+                time.sleep(delay + random.uniform(0, 0.1 * delay))
+            continue
+        except BaseException:
+            _remove(path)
+            raise
+        count("downloaded")
+        count("bytes", size)
+        return path
+    count("download-failed")
+    raise DownloadError(url, attempts, reason)
+
+
+def _remove(path: str) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.remove(path)
+
+
+def _describe(e: BaseException) -> str:
+    if isinstance(e, urllib.error.HTTPError):
+        return f"HTTP {e.code} {e.reason}"
+    if isinstance(e, urllib.error.URLError):
+        return f"{type(e.reason).__name__}: {e.reason}"
+    if isinstance(e, _RetryableError):
+        return str(e)
+    return f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
+
+
+def _fetch_once(url: str, out: BinaryIO, timeout_s: float) -> int:
+    """One GET of ``url`` into ``out``; returns the body length. Raises on any failure."""
+    request = urllib.request.Request(
+        url, headers={"User-Agent": _USER_AGENT, "Accept-Encoding": "identity"}
+    )
+    try:
+        response = urllib.request.urlopen(request, timeout=timeout_s)
+    except urllib.error.HTTPError as e:
+        e.close()
+        if e.code in (408, 429) or e.code >= 500:
+            raise _RetryableError(f"HTTP {e.code} {e.reason}") from None
+        raise _FatalError(f"HTTP {e.code} {e.reason}") from None
+    with response:
+        status = response.status
+        if status != 200:
+            raise _RetryableError(f"HTTP {status} {response.reason} (expected 200)")
+        expected = response.headers.get("Content-Length")
+        size = 0
+        while True:
+            chunk = response.read(_CHUNK)
+            if not chunk:
+                break
+            out.write(chunk)
+            size += len(chunk)
+    out.flush()
+    if expected is not None:
+        try:
+            want = int(expected)
+        except ValueError:
+            raise _RetryableError(f"bad Content-Length header {expected!r}") from None
+        if size != want:
+            raise _RetryableError(f"short body: got {size} of {want} bytes")
+    return size
+
+
+def _verify_gzip(f: BinaryIO) -> None:
+    """If ``f`` starts with the gzip magic, inflate every member (CRC checked) or raise."""
+    head = f.read(2)
+    f.seek(0)
+    if head != _GZIP_MAGIC:
+        return
+    d = zlib.decompressobj(31)
+    in_member = False  # bytes of the current member have been fed to ``d``
+    members = 0
+    padding = False  # zero bytes after the last member, as gzip(1) tolerates
+    while data := f.read(_CHUNK):
+        while data:
+            if padding or (not in_member and members and data[0] == 0):
+                if data.strip(b"\0"):
+                    raise _RetryableError("trailing garbage after the last gzip member")
+                padding = True
+                break
+            in_member = True
+            d.decompress(data, _CHUNK)  # output is discarded; bounded per call
+            while d.unconsumed_tail and not d.eof:
+                d.decompress(d.unconsumed_tail, _CHUNK)
+            if d.eof:
+                data = d.unused_data
+                d = zlib.decompressobj(31)
+                in_member = False
+                members += 1
+            else:
+                data = b""
+    if in_member:
+        raise _RetryableError(f"truncated gzip stream (inside member {members + 1})")
+
+
+def read_all(location: str, **kw) -> bytes:
+    """The raw bytes of one input (convenience for small files such as manifests)."""
+    with open_input(location, **kw) as f:
+        return f.read()

@@ -1,0 +1,1 @@
+"""c4forge.tasks: the seqio task and mixture catalog (issue #3)."""
