@@ -22,6 +22,7 @@ from corpus.sentences import SentenceCounter
 CITATION_RE = re.compile(r"\[\d*\]|\[edit\]|\[citation needed\]")
 END_MARKS = (".", "?", "!", '"')
 ELLIPSIS = "..."
+_MAY_END = frozenset('.?!"]')
 POLICY_SUBSTRINGS = (
     "terms of use",
     "privacy policy",
@@ -55,8 +56,16 @@ def clean_page(
     max_word = config.max_word_length
     min_words = config.min_words_per_line
     need = config.min_num_sentences
-    for line in page.text.splitlines():
-        line = line.strip()
+    lines = page.text.splitlines()
+    # Most lines fail the end-mark rule. A line can only pass it if, stripped, it ends with an
+    # end mark or with "]" (citation removal may uncover one), and only a line of more than
+    # `max_word` characters can hold a too-long word, which is checked first. The others are
+    # counted in bulk: all of them, or, when a page is dropped at line i, those before i.
+    candidates = [
+        i for i, ln in enumerate(lines) if ln.rstrip()[-1:] in _MAY_END or len(ln) > max_word
+    ]
+    for k, i in enumerate(candidates):
+        line = lines[i].strip()
         if len(line) > max_word and any(len(w) > max_word for w in line.split()):
             count("line-filtered:too_long_word")
             continue
@@ -70,26 +79,35 @@ def clean_page(
             continue
         line_lower = line.lower()
         if "lorem ipsum" in line_lower:
+            _count_skipped(count, i - k)
             count("filtered:loremipsum")
             return None
         if "javascript" in line_lower:
             count("line-filtered:javascript")
             continue
         if "{" in line:
+            _count_skipped(count, i - k)
             count("filtered:squigglybracket")
             return None
         if any(p in line_lower for p in POLICY_SUBSTRINGS):
             count("line-filtered:policy")
             continue
         if badword_line_re is not None and badword_line_re.search(line_lower):
+            _count_skipped(count, i - k)
             count("filtered:badword")
             return None
         if num_sentences < need:
             num_sentences += sentences.count(line, need - num_sentences)
         valid_lines.append(line)
         count("line-passed")
+    _count_skipped(count, len(lines) - len(candidates))
     if num_sentences < need:
         count("filtered:too_few_sentences")
         return None
     count("passed")
     return page._replace(text="\n".join(valid_lines).strip())
+
+
+def _count_skipped(count: CountFn, n: int) -> None:
+    if n:
+        count("line-filtered:no_endmark", n)

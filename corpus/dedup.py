@@ -23,6 +23,11 @@ def url_survivor_key(page: Page, rule: UrlSurvivor) -> tuple:
     return (text_md5, page.timestamp, page.url, page.content_type, page.content_length)
 
 
+def url_survivor(a: Page, b: Page, rule: UrlSurvivor) -> Page:
+    """The page that survives URL dedup of the two (keys are computed only on collisions)."""
+    return b if url_survivor_key(b, rule) > url_survivor_key(a, rule) else a
+
+
 def line_key(line: str, on_bytes: bool = False) -> bytes:
     """md5 of the line as the reference hashes it: `str` strip/lower (3.x) or, in 2.2.0, bytes
     strip/lower, which fold ASCII only."""

@@ -109,13 +109,14 @@ def iter_lines(
     chunks: Iterable[bytes | Damage],
     count: CountFn = no_count,
     max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
-) -> Iterator[str | Damage]:
-    """Splits bytes into decoded lines on universal newlines (\\n, \\r\\n, \\r), as
-    `io.TextIOWrapper(newline=None)` does. Lines keep no terminator and are not stripped."""
+) -> Iterator[list[str] | Damage]:
+    """Splits bytes into blocks of decoded lines on universal newlines (\\n, \\r\\n, \\r), as
+    `io.TextIOWrapper(newline=None)` does. Lines keep no terminator and are not stripped. A line
+    that is not UTF-8 or longer than `max_line_bytes` becomes a `Damage` in its place."""
     carry = b""
     skipping = False  # inside a line that was too long: drop bytes up to the next newline
     for chunk in chunks:
-        if isinstance(chunk, Damage):
+        if type(chunk) is Damage:
             carry, skipping = b"", False
             yield chunk
             continue
@@ -134,44 +135,47 @@ def iter_lines(
                 count("line-too-long")
                 yield Damage("line-too-long")
             carry, skipping = b"", True
-        if len(data) > max_line_bytes and any(len(p) > max_line_bytes for p in parts):
-            yield from _decode_lines(
-                (p if len(p) <= max_line_bytes else None for p in parts), count
-            )
-            continue
-        yield from _decode_lines(parts, count)
+        yield from _decode_lines(parts, count, max_line_bytes)
     if carry and not skipping:
-        yield from _decode_lines(carry.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n"))
+        tail = carry.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
+        yield from _decode_lines(tail, count, max_line_bytes)
 
 
-def _decode_lines(parts, count: CountFn = no_count) -> Iterator[str | Damage]:
-    parts = list(parts)
-    if None not in parts:
+def _decode_lines(parts: list[bytes], count: CountFn, max_line_bytes: int):
+    """Yields one block of lines, or, around bad lines, blocks and `Damage`s in order."""
+    if sum(map(len, parts)) <= max_line_bytes or all(len(p) <= max_line_bytes for p in parts):
         try:  # fast path: the whole chunk is valid UTF-8
-            yield from b"\n".join(parts).decode("utf-8").split("\n")
+            yield b"\n".join(parts).decode("utf-8").split("\n")
             return
         except UnicodeDecodeError:
             pass
+    block: list[str] = []
     for part in parts:
-        if part is None:
-            count("line-too-long")
-            yield Damage("line-too-long")
-            continue
-        try:
-            yield part.decode("utf-8")
-        except UnicodeDecodeError:
-            count("invalid-utf8-line")
-            yield Damage("invalid-utf8-line")
+        reason = "line-too-long" if len(part) > max_line_bytes else None
+        if reason is None:
+            try:
+                block.append(part.decode("utf-8"))
+                continue
+            except UnicodeDecodeError:
+                reason = "invalid-utf8-line"
+        if block:
+            yield block
+            block = []
+        count(reason)
+        yield Damage(reason)
+    if block:
+        yield block
 
 
 def parse_wet(
-    lines: Iterable[str | Damage],
+    blocks: Iterable[list[str] | Damage],
     count: CountFn = no_count,
     *,
     require_timestamp: bool = True,
     max_page_chars: int = DEFAULT_MAX_PAGE_CHARS,
 ) -> Iterator[Page]:
-    """Pages from the lines of one WET file, as the reference `split_wet_file` yields them.
+    """Pages from the line blocks of one WET file (`iter_lines`), as the reference
+    `split_wet_file` yields them.
 
     `require_timestamp`: 3.1.0 emits a page only with a URL, text and a timestamp; 2.2.0 and
     3.0.1 need a URL and text. Counts "wet-file" once, then one of "passed",
@@ -199,40 +203,43 @@ def parse_wet(
             return Page(url, normalized, "\n".join(parts), timestamp, content_type, content_length)
         return None
 
-    for raw in lines:
-        if type(raw) is Damage:
+    for block in blocks:
+        if type(block) is Damage:
             damaged = True
             first_line = False
             continue
-        line = raw.strip()
-        is_first, first_line = first_line, False
-        if not line:
-            continue
-        if line == PAGE_DELIMITER:
-            if not is_first:
+        for raw in block:
+            line = raw.strip()
+            if first_line:
+                first_line = False
+                if line == PAGE_DELIMITER:
+                    continue  # the reference does not end a page on the file's first line
+            if not line:
+                continue
+            if line == PAGE_DELIMITER:
                 page = finish()
                 if page is not None:
                     yield page
-            url = normalized = timestamp = content_type = content_length = ""
-            parts, size, damaged = [], -1, False
-            continue  # it starts with "WARC": a metadata line
-        if damaged:
-            continue
-        if line.startswith(METADATA_PREFIXES):
-            if line.startswith(URL_KEY):
-                url = line[len(URL_KEY) :].strip()
-                normalized = normalize_url(url)
-            elif line.startswith(DATE_KEY):
-                timestamp = line[len(DATE_KEY) :].strip()
-            elif line.startswith(CONTENT_TYPE_KEY):
-                content_type = line[len(CONTENT_TYPE_KEY) :].strip()
-            elif line.startswith(CONTENT_LENGTH_KEY):
-                content_length = line[len(CONTENT_LENGTH_KEY) :].strip()
-            continue
-        if size > max_page_chars:
-            continue  # already too long for the length filter: stop holding text
-        parts.append(line)
-        size += len(line) + 1
+                url = normalized = timestamp = content_type = content_length = ""
+                parts, size, damaged = [], -1, False
+                continue  # it starts with "WARC": a metadata line
+            if damaged:
+                continue
+            if line.startswith(METADATA_PREFIXES):
+                if line.startswith(URL_KEY):
+                    url = line[len(URL_KEY) :].strip()
+                    normalized = normalize_url(url)
+                elif line.startswith(DATE_KEY):
+                    timestamp = line[len(DATE_KEY) :].strip()
+                elif line.startswith(CONTENT_TYPE_KEY):
+                    content_type = line[len(CONTENT_TYPE_KEY) :].strip()
+                elif line.startswith(CONTENT_LENGTH_KEY):
+                    content_length = line[len(CONTENT_LENGTH_KEY) :].strip()
+                continue
+            if size > max_page_chars:
+                continue  # already too long for the length filter: stop holding text
+            parts.append(line)
+            size += len(line) + 1
     page = finish()
     if page is not None:
         yield page
@@ -248,7 +255,7 @@ def split_wet_stream(
 ) -> Iterator[Page]:
     """Pages of a WET stream (gzip or plain): `iter_decompressed` -> `iter_lines` -> `parse_wet`."""
     chunks = iter_decompressed(stream, count)
-    lines = iter_lines(chunks, count, max_line_bytes)
+    blocks = iter_lines(chunks, count, max_line_bytes)
     yield from parse_wet(
-        lines, count, require_timestamp=require_timestamp, max_page_chars=max_page_chars
+        blocks, count, require_timestamp=require_timestamp, max_page_chars=max_page_chars
     )

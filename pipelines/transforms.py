@@ -183,9 +183,10 @@ class FilterRealnewsDomains(beam.PTransform):
 
 
 class _UrlSurvivorFn(beam.CombineFn):
-    """Keeps the page with the largest survivor key, and how many pages it stood for.
+    """Keeps the surviving page and how many pages it stood for.
 
-    Accumulator: (n_pages, key, page) or None: constant size whatever the group size.
+    Accumulator: (n_pages, page) or None: constant size whatever the group size. The survivor
+    key (an md5 of the text) is only computed when two pages meet.
     """
 
     def __init__(self, survivor: versions.UrlSurvivor) -> None:
@@ -195,9 +196,9 @@ class _UrlSurvivorFn(beam.CombineFn):
         return None
 
     def add_input(self, acc, page):
-        return self.merge_accumulators(
-            [acc, (1, dedup.url_survivor_key(page, self.survivor), page)]
-        )
+        if acc is None:
+            return (1, page)
+        return (acc[0] + 1, dedup.url_survivor(acc[1], page, self.survivor))
 
     def merge_accumulators(self, accs):
         n, best = 0, None
@@ -205,12 +206,11 @@ class _UrlSurvivorFn(beam.CombineFn):
             if acc is None:
                 continue
             n += acc[0]
-            if best is None or acc[1] > best[1]:
-                best = acc
-        return None if best is None else (n, best[1], best[2])
+            best = acc[1] if best is None else dedup.url_survivor(best, acc[1], self.survivor)
+        return None if best is None else (n, best)
 
     def extract_output(self, acc):
-        return acc[0], acc[2]
+        return acc
 
 
 class _CountUrlDuplicatesFn(_StageFn):
@@ -450,8 +450,7 @@ class _BadwordsFn(_StageFn):
     def setup(self) -> None:
         super().setup()
         self.lang_count = _Counters(versions.BADWORDS + "-en", self.rules.version)
-        pattern = badwords_lib.compile_badwords(self.words, self.rules.badwords)
-        self.filter = badwords_lib.BadwordsFilter(pattern, self.fraction)
+        self.filter = badwords_lib.BadwordsFilter(self.words, self.rules.badwords, self.fraction)
 
     def finish_bundle(self) -> None:
         super().finish_bundle()

@@ -111,70 +111,117 @@ CONFIGS = {  # clean, dedupe, badwords fraction
 }
 
 
-def reference_build(wet_paths, config: str):
-    """TFDS 3.1.0 `c4_utils` run in plain Python, in the order of `c4.py`.
+class ReferenceC4:
+    """TFDS 3.1.0 `c4_utils` run in plain Python, stage by stage in the order of `c4.py`.
 
-    Returns ({(split, url, text)}, {namespace: {name: count}}). URL dedup calls
-    `select_newest_page` once per URL (the Beam build calls it on partial groups too, which
-    inflates its counters); line dedup emulates `Top.PerKey(1)` + `CoGroupByKey` exactly.
+    Counters go to `self.counters[namespace][name]` (by patching `get_counter_inc_fn`). URL
+    dedup calls `select_newest_page` once per URL (the Beam build also calls it on partial
+    groups, which inflates its counters); line dedup emulates `Top.PerKey(1)` + `CoGroupByKey`.
+    Use as a context manager: the patches are undone on exit.
     """
-    import nltk
-    from nltk.tokenize.punkt import PunktTokenizer
-    from tensorflow_datasets.text import c4_utils as ref
 
-    clean, dedupe, fraction = CONFIGS[config]
-    counters: dict = collections.defaultdict(collections.Counter)
+    def __init__(self, config: str, badwords_path: Path = BADWORDS_EN) -> None:
+        self.clean_pages, self.dedupe, self.fraction = CONFIGS[config]
+        self.badwords_path = badwords_path
+        self.counters: dict = collections.defaultdict(collections.Counter)
 
-    def get_counter_inc_fn(namespace):
+    def __enter__(self):
+        import nltk
+        from nltk.tokenize.punkt import PunktTokenizer
+        from tensorflow_datasets.text import c4_utils as ref
+
+        if str(NLTK_DATA) not in nltk.data.path:
+            nltk.data.path.insert(0, str(NLTK_DATA))
+        self.ref = ref
+        self._saved = ref.get_counter_inc_fn, ref._load_sentence_tokenizer, ref._SENTENCE_TOKENIZER
+        ref.get_counter_inc_fn = self.counter
+        ref._load_sentence_tokenizer = lambda: PunktTokenizer("english")
+        ref._SENTENCE_TOKENIZER = None
+        return self
+
+    def __exit__(self, *exc):
+        ref = self.ref
+        ref.get_counter_inc_fn, ref._load_sentence_tokenizer, ref._SENTENCE_TOKENIZER = self._saved
+
+    def counter(self, namespace):
+        bucket = self.counters[namespace]
+
         def inc(name, amount=1):
-            counters[namespace][name] += amount
+            bucket[name] += amount
 
         return inc
 
-    if str(NLTK_DATA) not in nltk.data.path:
-        nltk.data.path.insert(0, str(NLTK_DATA))
-    saved = ref.get_counter_inc_fn, ref._load_sentence_tokenizer, ref._SENTENCE_TOKENIZER
-    ref.get_counter_inc_fn = get_counter_inc_fn
-    ref._load_sentence_tokenizer = lambda: PunktTokenizer("english")
-    ref._SENTENCE_TOKENIZER = None
-    try:
-        pages = [p for path in wet_paths for p in ref.split_wet_file(str(path))]
-        pages = [p for p in pages if ref.is_valid_length(p)]
+    def read(self, wet_paths):
+        return [p for path in wet_paths for p in self.ref.split_wet_file(str(path))]
+
+    def filter_length(self, pages):
+        return [p for p in pages if self.ref.is_valid_length(p)]
+
+    def dedup_urls(self, pages):
         groups: dict = {}
         for p in pages:
             groups.setdefault(p.normalized_url, []).append(p)
-        pages = [ref.select_newest_page(g) for g in groups.values()]
-        if clean:
-            citation = re.compile(r"\[\d*\]|\[edit\]|\[citation needed\]")
-            pages = [q for p in pages for q in ref.clean_page(p, citation)]
-        if dedupe:
-            owner: dict = {}
-            for p in pages:
-                for h, url in ref._emit_url_to_lines(p):
-                    if h not in owner or ref._hash_text(url) < ref._hash_text(owner[h]):
-                        owner[h] = url
-            kept = collections.defaultdict(list)
-            for h, url in owner.items():
-                kept[url].append(h)
-            inc = get_counter_inc_fn("dedupe-lines")
-            pages = [
-                q
-                for p in pages
-                for q in ref._remove_lines_from_text(
-                    (p.url, {"pages": [p], "lines": kept[p.url]}), inc, 3 if clean else 0
-                )
-            ]
-        pages = [q for p in pages for q in ref.detect_english(p)]
-        if fraction:
-            words = {w.strip() for w in BADWORDS_EN.read_text(encoding="utf-8").splitlines()}
-            keep = ref.get_badwords_filter_fn({"en": words}, fraction)
-            pages = [p for p in pages if keep(p)]
-        out = set()
+        return [self.ref.select_newest_page(g) for g in groups.values()]
+
+    def clean(self, pages):
+        citation = re.compile(r"\[\d*\]|\[edit\]|\[citation needed\]")
+        return [q for p in pages for q in self.ref.clean_page(p, citation)]
+
+    def dedup_lines(self, pages):
+        ref = self.ref
+        owner: dict = {}
+        for p in pages:
+            for h, url in ref._emit_url_to_lines(p):
+                if h not in owner or ref._hash_text(url) < ref._hash_text(owner[h]):
+                    owner[h] = url
+        kept = collections.defaultdict(list)
+        for h, url in owner.items():
+            kept[url].append(h)
+        inc = self.counter("dedupe-lines")
+        min_sentences = 3 if self.clean_pages else 0
+        return [
+            q
+            for p in pages
+            for q in ref._remove_lines_from_text(
+                (p.url, {"pages": [p], "lines": kept[p.url]}), inc, min_sentences
+            )
+        ]
+
+    def filter_english(self, pages):
+        return [q for p in pages for q in self.ref.detect_english(p)]
+
+    def filter_badwords(self, pages):
+        words = {w.strip() for w in self.badwords_path.read_text(encoding="utf-8").splitlines()}
+        keep = self.ref.get_badwords_filter_fn({"en": words}, self.fraction)
+        return [p for p in pages if keep(p)]
+
+    def split(self, pages):
+        out = {"train": [], "validation": []}
         for p in pages:
             h = int(hashlib.md5(p.normalized_url.encode("utf-8")).hexdigest(), 16)
             split = "validation" if h % 1000 == 0 else "train"
-            counters[split]["examples"] += 1
-            out.add((split, p.url, p.text))
-    finally:
-        ref.get_counter_inc_fn, ref._load_sentence_tokenizer, ref._SENTENCE_TOKENIZER = saved
-    return out, {ns: dict(c) for ns, c in counters.items() if c}
+            self.counters[split]["examples"] += 1
+            out[split].append(p)
+        return out
+
+    def stages(self):
+        out = [("length", self.filter_length), ("url_dedup", self.dedup_urls)]
+        if self.clean_pages:
+            out.append(("clean", self.clean))
+        if self.dedupe:
+            out.append(("line_dedup", self.dedup_lines))
+        out.append(("english", self.filter_english))
+        if self.fraction:
+            out.append(("badwords", self.filter_badwords))
+        return out
+
+
+def reference_build(wet_paths, config: str):
+    """({(split, url, text)}, {namespace: {name: count}}) of the reference on `wet_paths`."""
+    with ReferenceC4(config) as ref:
+        pages = ref.read(wet_paths)
+        for _, stage in ref.stages():
+            pages = stage(pages)
+        splits = ref.split(pages)
+    out = {(split, p.url, p.text) for split, ps in splits.items() for p in ps}
+    return out, {ns: dict(c) for ns, c in ref.counters.items() if c}
