@@ -69,6 +69,16 @@ def build_parser() -> argparse.ArgumentParser:
     data.add_argument("--realnews-domains", metavar="FILE", help="grover's domain list (JSON)")
     p.add_argument("--rejects", action="store_true", help="also write dropped pages + reason")
     p.add_argument("--scratch-dir", help="where workers keep downloads while reading them")
+    p.add_argument(
+        "--download-attempts", type=int, default=6, help="tries per HTTP download (%(default)s)"
+    )
+    p.add_argument(
+        "--download-backoff",
+        type=float,
+        default=1.0,
+        metavar="SECONDS",
+        help="first wait between tries, doubled each time (%(default)s)",
+    )
     p.add_argument("--no-report", action="store_true", help="skip the funnel plot")
     return p
 
@@ -87,6 +97,8 @@ class BuildSettings:
     realnews_domains: dict | None
     with_rejects: bool
     scratch_dir: str | None
+    download_attempts: int = 6
+    download_backoff_s: float = 1.0
 
 
 def _parse_shards(text: str | None, default: tuple[int, int]) -> tuple[int, int]:
@@ -132,6 +144,8 @@ def resolve(argv: list[str]):
     options = _strict_beam_options(rest)
     var = variant(args.config)
     rules = rules_for(args.c4_version)
+    if args.download_attempts < 1 or args.download_backoff < 0:
+        raise UsageError("--download-attempts must be >= 1 and --download-backoff >= 0")
     if not args.input and not args.crawl:
         raise UsageError("give --input PATH (repeatable) or --crawl CC-MAIN-YYYY-WW")
     try:
@@ -166,6 +180,8 @@ def resolve(argv: list[str]):
         realnews_domains=domains,
         with_rejects=args.rejects,
         scratch_dir=args.scratch_dir,
+        download_attempts=args.download_attempts,
+        download_backoff_s=args.download_backoff,
     )
     return settings, locations, options, args
 
@@ -192,7 +208,13 @@ def build_pages(root, locations: list[str], s: BuildSettings):
     pages = (
         root
         | "WetFiles" >> beam.Create(locations, reshuffle=False)
-        | "ReadWet" >> t.ReadWetFiles(rules, scratch_dir=s.scratch_dir)
+        | "ReadWet"
+        >> t.ReadWetFiles(
+            rules,
+            scratch_dir=s.scratch_dir,
+            attempts=s.download_attempts,
+            backoff_s=s.download_backoff_s,
+        )
     )
     pages = keep(pages | "TooLong" >> t.FilterLength(rules, with_rejects=rej))
     if var.realnewslike:

@@ -76,10 +76,10 @@ def reject_record(stage: str, reason: str, page: Page) -> dict:
 class _ReadWetFn(_StageFn):
     namespace = versions.SPLIT_WET
 
-    def __init__(self, rules, max_page_chars, scratch_dir=None) -> None:
+    def __init__(self, rules, max_page_chars, scratch_dir=None, attempts=6, backoff_s=1.0):
         super().__init__(rules)
         self.max_page_chars = max_page_chars
-        self.scratch_dir = scratch_dir
+        self.download = {"scratch_dir": scratch_dir, "attempts": attempts, "backoff_s": backoff_s}
 
     def setup(self) -> None:
         super().setup()
@@ -93,9 +93,7 @@ class _ReadWetFn(_StageFn):
         from pipelines.inputs import open_input
 
         try:
-            with open_input(
-                location, scratch_dir=self.scratch_dir, count=self.download_count
-            ) as stream:
+            with open_input(location, count=self.download_count, **self.download) as stream:
                 yield from split_wet_stream(
                     stream,
                     self.count,
@@ -109,9 +107,16 @@ class _ReadWetFn(_StageFn):
 class ReadWetFiles(beam.PTransform):
     """WET file locations -> pages (`split_wet_file`), files spread over workers."""
 
-    def __init__(self, rules, max_page_chars=DEFAULT_MAX_PAGE_CHARS, scratch_dir=None):
+    def __init__(
+        self,
+        rules,
+        max_page_chars=DEFAULT_MAX_PAGE_CHARS,
+        scratch_dir=None,
+        attempts=6,
+        backoff_s=1.0,
+    ):
         super().__init__()
-        self._fn = _ReadWetFn(rules, max_page_chars, scratch_dir)
+        self._fn = _ReadWetFn(rules, max_page_chars, scratch_dir, attempts, backoff_s)
 
     def expand(self, locations):
         return (
