@@ -24,18 +24,23 @@ def main(argv: list[str] | None = None) -> int:
     )
     sub.add_parser("demo", help="the main job on the bundled sample", add_help=False)
 
-    args, rest = parser.parse_known_args(argv[:2])
-    rest += argv[2:]
-    if args.command == "corpus" and args.action == "build":
+    if argv[:2] == ["corpus", "build"]:
         from pipelines import c4
 
-        return c4.main(rest)
-    if args.command == "demo":
+        return c4.main(argv[2:])
+    if argv[:1] == ["demo"]:
         from pipelines import demo
 
-        return demo.main(rest)
-    parser.print_help()
-    return 0 if not argv or argv[0] in ("-h", "--help") else 2
+        return demo.main(argv[1:])
+    if argv[:1] == ["corpus"] and argv[1:2] in ([], ["-h"], ["--help"]):
+        corpus.print_help()
+        return 0
+    if not argv or argv[0] in ("-h", "--help"):
+        parser.print_help()
+        return 0
+    parser.print_usage(sys.stderr)
+    print(f"c4forge: error: unknown command {' '.join(argv[:2])!r}", file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":

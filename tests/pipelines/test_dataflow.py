@@ -75,7 +75,7 @@ def test_workers_get_the_project_sdist_with_pinned_dependencies(dry_run):
     for module in ("corpus/wet.py", "corpus/clean.py", "pipelines/transforms.py"):
         assert any(n.endswith(module) for n in names), module
     assert not any("/tests/" in n for n in names)
-    for pin in ("langdetect==1.0.9", "nltk==3.10.0", "apache-beam[gcp]==2.77.0"):
+    for pin in ("langdetect==1.0.9", "nltk==3.10.0", "apache-beam[aws,gcp]==2.77.0"):
         assert pin in pins
 
 

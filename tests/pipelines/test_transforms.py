@@ -275,3 +275,29 @@ def test_popular_line_in_many_pages(punkt):
     counters = run(build, "dedupe-lines")
     assert counters["line-filtered:global_duplicate"] == n - 1
     assert counters["passed"] == n
+
+
+def test_filter_realnews_domains(shared_data):
+    import json
+
+    domains = json.loads(
+        (c4_testing.SHARED_DATA / "realnews" / "domain_to_allowed_subdomains.json").read_text()
+    )
+    assert domains["herefordtimes.com"] is True
+    assert "sports" in domains["gather.com"]
+    pages = [
+        page("http://www.herefordtimes.com/news/1", "a"),  # listed domain, any subdomain
+        page("http://sports.gather.com/story", "b"),  # listed subdomain
+        page("http://recipes.gather.com/story", "c"),  # subdomain not listed
+        page("http://www.example.com/story", "d"),  # domain not listed
+    ]
+
+    def build(p):
+        out = (p | beam.Create(pages) | t.FilterRealnewsDomains(V310, domains)).pages
+        assert_that(out | beam.Map(lambda pg: pg.text), equal_to(["a", "b"]))
+
+    assert run(build, "realnews-domain-filter") == {
+        "passed": 2,
+        "filtered:bad_subdomain": 1,
+        "filtered:bad_domain": 1,
+    }
