@@ -8,9 +8,9 @@ page (unless it is the file's very first line); "WARC-Target-URI:", "WARC-Date:"
 lines too (a body line "WARC/1.0" splits the record): a quirk of the reference that we keep.
 
 Where the reference fails a whole file, we lose only the damaged record and count it:
-  * each gzip member is inflated on its own; a corrupt member is counted (`corrupt-gzip-member`)
-    and reading resumes at the next member header; a stream that ends inside a member is
-    counted (`truncated-gzip`);
+  * each gzip member is inflated on its own and its output held until it ends; a corrupt member
+    is counted (`corrupt-gzip-member`) and dropped whole, and reading resumes at the next
+    member header; a stream that ends inside a member is counted (`truncated-gzip`);
   * a line that is not UTF-8 is counted (`invalid-utf8-line`) and drops its record;
   * a line over `max_line_bytes` is counted (`line-too-long`), never held, and drops its record;
   * a page's text stops growing one character past `max_page_chars`; the length filter then
@@ -50,59 +50,99 @@ class Damage:
         self.reason = reason
 
 
+FEED_BYTES = 1 << 16
+MEMBER_HOLD_BYTES = 16 << 20  # inflated bytes of one member held back until it ends
+MEMBER_KEEP_BYTES = 64 << 20  # compressed bytes of one member kept to resync after damage
+
+
+def _read_at_least(stream: BinaryIO, n: int) -> bytes:
+    data = stream.read(CHUNK_BYTES)
+    while data and len(data) < n:
+        more = stream.read(CHUNK_BYTES)
+        if not more:
+            break
+        data += more
+    return data
+
+
 def iter_decompressed(stream: BinaryIO, count: CountFn = no_count) -> Iterator[bytes | Damage]:
     """Yields the inflated bytes of a gzip stream of any number of members, or a plain stream.
 
-    A member that fails to inflate is counted; if part of it was already yielded, a `Damage`
-    follows so the reader drops the record in progress. Reading resumes at the next gzip header.
+    A member's output is held back until the member ends (Common Crawl writes one member per
+    record), so a member that fails to inflate, or that the stream cuts short, is dropped whole
+    and counted (`corrupt-gzip-member`, `truncated-gzip`) without touching the records around
+    it. Reading resumes at the next gzip header after the damaged member's first byte (a
+    damaged member can inflate on into the members after it). Only a member inflating to more
+    than `MEMBER_HOLD_BYTES` is passed on before it ends; if such a member fails, a `Damage`
+    follows so the reader drops the record in progress.
+
+    Input is fed to zlib in slices of `FEED_BYTES` so that what zlib copies out as the next
+    member's start (`unused_data`) stays small however many members a read holds.
     """
-    buf = stream.read(CHUNK_BYTES)
-    if not buf.startswith(GZIP_MAGIC):
-        while buf:
-            yield buf
-            buf = stream.read(CHUNK_BYTES)
+    head = _read_at_least(stream, len(GZIP_MAGIC))
+    if not head.startswith(GZIP_MAGIC):
+        while head:
+            yield head
+            head = stream.read(CHUNK_BYTES)
         return
-    inflater = zlib.decompressobj(wbits=31)
-    fed = False  # the current member has consumed input
-    emitted = False  # the current member has yielded output
-    syncing = False  # looking for the next member header after damage
-    while True:
-        if not buf:
-            buf = stream.read(CHUNK_BYTES)
-            if not buf:
-                if fed and not syncing:
-                    count("truncated-gzip")
-                    if emitted:
-                        yield Damage("truncated-gzip")
-                return
-        if syncing:
-            start = buf.find(GZIP_MAGIC)
-            if start < 0:
-                more = stream.read(CHUNK_BYTES)
-                if not more:
-                    return
-                buf = buf[-2:] + more  # a header may straddle two chunks
-                continue
-            buf = buf[start:]
-            syncing = False
-            inflater, fed, emitted = zlib.decompressobj(wbits=31), False, False
-        try:
-            out = inflater.decompress(buf)
-        except zlib.error:
-            count("corrupt-gzip-member")
-            if emitted:
-                yield Damage("corrupt-gzip-member")
-            syncing, buf = True, buf[1:]
+    buf, pos = memoryview(head), 0
+    while True:  # one gzip member per turn, starting at buf[pos]
+        inflater = zlib.decompressobj(wbits=31)
+        fed: list | None = []  # the member's compressed bytes (views), to resync after damage
+        fed_bytes = 0
+        held: list[bytes] = []
+        held_bytes = 0
+        passed_on = False
+        outcome = ""
+        while not outcome:
+            if pos >= len(buf):
+                data = stream.read(CHUNK_BYTES)
+                if not data:
+                    if fed_bytes == 0:
+                        return  # the stream ended between members
+                    # Ended inside this member: damaged, if another header follows its start.
+                    joined = b"".join(fed) if fed is not None else b""
+                    outcome = "corrupt" if joined.find(GZIP_MAGIC, 1) >= 0 else "truncated"
+                    break
+                buf, pos = memoryview(data), 0
+            piece = buf[pos : pos + FEED_BYTES]
+            try:
+                out = inflater.decompress(piece)
+            except zlib.error:
+                out, outcome = b"", "corrupt"
+            used = len(piece) - len(inflater.unused_data) if inflater.eof else len(piece)
+            pos += used
+            fed_bytes += used
+            if fed is not None:
+                fed.append(piece[:used])
+                if fed_bytes > MEMBER_KEEP_BYTES:
+                    fed = None  # too big to keep: resync from where the damage shows
+            if out:
+                held.append(out)
+                held_bytes += len(out)
+                if held_bytes > MEMBER_HOLD_BYTES:
+                    yield b"".join(held)
+                    held, held_bytes, passed_on = [], 0, True
+            if inflater.eof:
+                outcome = "ok"
+        if outcome == "ok":
+            if held:
+                yield b"".join(held)
             continue
-        fed = True
-        if out:
-            emitted = True
-            yield out
-        if inflater.eof:
-            buf = inflater.unused_data
-            inflater, fed, emitted = zlib.decompressobj(wbits=31), False, False
-        else:
-            buf = b""
+        count(f"{outcome}-gzip-member" if outcome == "corrupt" else "truncated-gzip")
+        if passed_on:
+            yield Damage(f"{outcome}-gzip-member" if outcome == "corrupt" else "truncated-gzip")
+        if outcome == "truncated":
+            return
+        rest = (b"".join(fed)[1:] if fed is not None else b"") + bytes(buf[pos:])
+        start = rest.find(GZIP_MAGIC)
+        while start < 0:
+            more = stream.read(CHUNK_BYTES)
+            if not more:
+                return
+            rest = rest[-(len(GZIP_MAGIC) - 1) :] + more  # a header may straddle two reads
+            start = rest.find(GZIP_MAGIC)
+        buf, pos = memoryview(rest), start
 
 
 def iter_lines(
@@ -112,9 +152,10 @@ def iter_lines(
 ) -> Iterator[list[str] | Damage]:
     """Splits bytes into blocks of decoded lines on universal newlines (\\n, \\r\\n, \\r), as
     `io.TextIOWrapper(newline=None)` does. Lines keep no terminator and are not stripped. A line
-    that is not UTF-8 or longer than `max_line_bytes` becomes a `Damage` in its place."""
+    that is not UTF-8 or longer than `max_line_bytes` becomes a `Damage` in its place (an
+    over-long line is never held: its bytes are dropped up to the next line break)."""
     carry = b""
-    skipping = False  # inside a line that was too long: drop bytes up to the next newline
+    skipping = False  # inside an over-long line
     for chunk in chunks:
         if type(chunk) is Damage:
             carry, skipping = b"", False
@@ -126,16 +167,21 @@ def iter_lines(
         if held:
             data = data[:-1]
         parts = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
-        carry = parts.pop() + (b"\r" if held else b"")
+        rest = parts.pop()
         if skipping and parts:
-            parts[0] = b""  # the rest of the over-long line
+            parts[0] = b""  # the end of the over-long line
             skipping = False
-        if len(carry) > max_line_bytes or skipping:
-            if not skipping:
-                count("line-too-long")
-                yield Damage("line-too-long")
-            carry, skipping = b"", True
-        yield from _decode_lines(parts, count, max_line_bytes)
+        if parts:
+            yield from _decode_lines(parts, count, max_line_bytes)
+        if skipping:
+            # Still inside the over-long line, unless a held "\r" just ended it.
+            carry, skipping = (b"\r", False) if held else (b"", True)
+        elif len(rest) > max_line_bytes:
+            count("line-too-long")
+            yield Damage("line-too-long")
+            carry, skipping = (b"\r", False) if held else (b"", True)
+        else:
+            carry = rest + b"\r" if held else rest
     if carry and not skipping:
         tail = carry.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
         yield from _decode_lines(tail, count, max_line_bytes)
@@ -143,6 +189,8 @@ def iter_lines(
 
 def _decode_lines(parts: list[bytes], count: CountFn, max_line_bytes: int):
     """Yields one block of lines, or, around bad lines, blocks and `Damage`s in order."""
+    if not parts:
+        return
     if sum(map(len, parts)) <= max_line_bytes or all(len(p) <= max_line_bytes for p in parts):
         try:  # fast path: the whole chunk is valid UTF-8
             yield b"\n".join(parts).decode("utf-8").split("\n")

@@ -70,8 +70,8 @@ def test_http_faults_give_the_fault_free_output(dolma_parts, clean_build, tmp_pa
 
 
 def test_damaged_inputs_are_counted_and_skipped(dolma_parts, tmp_path):
-    """Truncated gzip, a corrupt member, invalid UTF-8, an empty file, binary garbage and an
-    unreachable URL: the build completes and keeps every intact record."""
+    """Truncated gzip, a corrupt member, a record that is not UTF-8, an empty file, binary
+    garbage and an unreachable URL: the build completes and keeps every intact record."""
     good = dolma_parts[0]
     records = c4_testing.dolma_records()[0::4]
     data = good.read_bytes()
@@ -86,6 +86,11 @@ def test_damaged_inputs_are_counted_and_skipped(dolma_parts, tmp_path):
     (damaged / "corrupt.warc.wet.gz").write_bytes(b"".join([*members[:11], broken, *members[12:]]))
     # Truncated inside the last member: the last record is lost.
     (damaged / "truncated.warc.wet.gz").write_bytes(data[: len(data) - len(members[-1]) // 2])
+    # A record whose body is not UTF-8: that record is lost.
+    bad_utf8 = list(members)
+    raw = _members(records)
+    bad_utf8[6] = gzip.compress(raw[6].encode()[:-8] + b"\xff\xfe ok.\r\n\r\n", mtime=0)
+    (damaged / "utf8.warc.wet.gz").write_bytes(b"".join(bad_utf8))
     (damaged / "empty.warc.wet.gz").write_bytes(b"")
     (damaged / "garbage.warc.wet.gz").write_bytes(bytes(range(256)) * 40)
     out_damaged = tmp_path / "out_damaged"
@@ -103,16 +108,19 @@ def test_damaged_inputs_are_counted_and_skipped(dolma_parts, tmp_path):
     kept = [r for i, r in enumerate(records) if i not in (10, len(records) - 1)]
     c4_testing.write_wet(intact / "a.warc.wet.gz", kept)
     c4_testing.write_wet(intact / "b.warc.wet.gz", records[:-1])
+    c4_testing.write_wet(intact / "c.warc.wet.gz", records[:5] + records[6:])
     out_intact = tmp_path / "out_intact"
     c4_testing.run_build([intact / "*.gz"], out_intact, "--config", "en.noclean")
     got = c4_testing.triples(c4_testing.read_output(out_damaged))
     assert got == c4_testing.triples(c4_testing.read_output(out_intact))
     split = stats["counters"]["split-wet-file"]
+    # A damaged gzip member is dropped whole (one member per record, as Common Crawl writes).
     assert split["corrupt-gzip-member"] == 1
     assert split["truncated-gzip"] == 1
-    assert split["filtered:damaged_record"] == 2
+    assert split["invalid-utf8-line"] > 1  # that record's line and the garbage file's lines
+    assert split["filtered:damaged_record"] == 2  # that record and the garbage file's one
     assert split["unreadable-file"] == 1
-    assert split["wet-file"] == 4  # the unreachable URL never became a file
+    assert split["wet-file"] == 5  # the unreachable URL never became a file
 
 
 def _members(records):
