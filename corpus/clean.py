@@ -7,8 +7,8 @@ page; "javascript" drops the line; "{" drops the page; policy phrases drop the l
 badword drops the page]; otherwise keep the line and count its Punkt sentences. A page with
 fewer than 3 sentences is dropped; else its text is the kept lines joined by "\n", stripped.
 
-Sentence counting stops once the page has enough: every kept line holds at least one sentence,
-so after `min_num_sentences` kept lines Punkt need not run at all (see `sentences.py`).
+Every kept line holds at least one sentence, so Punkt only runs on pages that kept fewer lines
+than `min_num_sentences`, and stops once it has counted enough (see `sentences.py`).
 """
 
 from __future__ import annotations
@@ -96,11 +96,16 @@ def clean_page(
             _count_skipped(count, i - k)
             count("filtered:badword")
             return None
-        if num_sentences < need:
-            num_sentences += sentences.count(line, need - num_sentences)
         valid_lines.append(line)
         count("line-passed")
     _count_skipped(count, len(lines) - len(candidates))
+    # Every kept line holds at least one sentence, so Punkt only runs when fewer lines than
+    # sentences needed were kept (no other rule depends on the count).
+    if len(valid_lines) < need:
+        for line in valid_lines:
+            num_sentences += sentences.count(line, need - num_sentences)
+    else:
+        num_sentences = need
     if num_sentences < need:
         count("filtered:too_few_sentences")
         return None
