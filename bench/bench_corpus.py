@@ -26,13 +26,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-import c4_testing  # noqa: E402
-
 from corpus import versions  # noqa: E402
 from corpus.langid import EnglishDetector  # noqa: E402
 from corpus.local import LocalBuild  # noqa: E402
 from corpus.sentences import SentenceCounter  # noqa: E402
 from corpus.variants import variant  # noqa: E402
+
+import c4_testing  # noqa: E402
 
 
 def _mb(pages) -> float:
@@ -104,7 +104,6 @@ def main(argv=None) -> int:
             "detector": EnglishDetector(),
         }
         # Warm both sides once (lazy model loads are not what we measure), then measure.
-        results = {}
         for impl in ("reference", "ours"):
             run_once(impl, args.config, wet, words, heavy)
         best: dict = {"reference": {}, "ours": {}}

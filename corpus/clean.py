@@ -52,7 +52,6 @@ def clean_page(
     `badword_line_re`: 2.2.0 only, searched in each lower-cased line that passed the policy rule.
     """
     valid_lines: list[str] = []
-    num_sentences = 0
     max_word = config.max_word_length
     min_words = config.min_words_per_line
     need = config.min_num_sentences
@@ -64,48 +63,41 @@ def clean_page(
     candidates = [
         i for i, ln in enumerate(lines) if ln.rstrip()[-1:] in _MAY_END or len(ln) > max_word
     ]
+    # Line counters, flushed once: [too_long_word, no_endmark, too_short, javascript, policy].
+    n = [0, 0, 0, 0, 0]
     for k, i in enumerate(candidates):
         line = lines[i].strip()
         if len(line) > max_word and any(len(w) > max_word for w in line.split()):
-            count("line-filtered:too_long_word")
+            n[0] += 1
             continue
         if "[" in line:
             line = CITATION_RE.sub("", line)
         if not line.endswith(END_MARKS) or line.endswith(ELLIPSIS):
-            count("line-filtered:no_endmark")
+            n[1] += 1
             continue
         if len(line.split()) < min_words:
-            count("line-filtered:too_short")
+            n[2] += 1
             continue
         line_lower = line.lower()
         if "lorem ipsum" in line_lower:
-            _count_skipped(count, i - k)
-            count("filtered:loremipsum")
-            return None
+            return _drop(count, n, valid_lines, i - k, "filtered:loremipsum")
         if "javascript" in line_lower:
-            count("line-filtered:javascript")
+            n[3] += 1
             continue
         if "{" in line:
-            _count_skipped(count, i - k)
-            count("filtered:squigglybracket")
-            return None
+            return _drop(count, n, valid_lines, i - k, "filtered:squigglybracket")
         if any(p in line_lower for p in POLICY_SUBSTRINGS):
-            count("line-filtered:policy")
+            n[4] += 1
             continue
         if badword_line_re is not None and badword_line_re.search(line_lower):
-            _count_skipped(count, i - k)
-            count("filtered:badword")
-            return None
+            return _drop(count, n, valid_lines, i - k, "filtered:badword")
         valid_lines.append(line)
-        count("line-passed")
-    _count_skipped(count, len(lines) - len(candidates))
+    _flush(count, n, valid_lines, len(lines) - len(candidates))
     # Every kept line holds at least one sentence, so Punkt only runs when fewer lines than
     # sentences needed were kept (no other rule depends on the count).
-    if len(valid_lines) < need:
-        for line in valid_lines:
-            num_sentences += sentences.count(line, need - num_sentences)
-    else:
-        num_sentences = need
+    num_sentences = need if len(valid_lines) >= need else 0
+    for line in valid_lines if num_sentences < need else ():
+        num_sentences += sentences.count(line, need - num_sentences)
     if num_sentences < need:
         count("filtered:too_few_sentences")
         return None
@@ -113,6 +105,26 @@ def clean_page(
     return page._replace(text="\n".join(valid_lines).strip())
 
 
-def _count_skipped(count: CountFn, n: int) -> None:
-    if n:
-        count("line-filtered:no_endmark", n)
+_LINE_COUNTERS = (
+    "line-filtered:too_long_word",
+    "line-filtered:no_endmark",
+    "line-filtered:too_short",
+    "line-filtered:javascript",
+    "line-filtered:policy",
+)
+
+
+def _flush(count: CountFn, n: list[int], valid_lines: list[str], skipped: int) -> None:
+    """Counts the line verdicts so far; `skipped` more lines failed the end-mark rule."""
+    n[1] += skipped
+    for name, value in zip(_LINE_COUNTERS, n, strict=True):
+        if value:
+            count(name, value)
+    if valid_lines:
+        count("line-passed", len(valid_lines))
+
+
+def _drop(count: CountFn, n: list[int], valid_lines: list[str], skipped: int, reason: str):
+    _flush(count, n, valid_lines, skipped)
+    count(reason)
+    return None

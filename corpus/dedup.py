@@ -38,8 +38,15 @@ def line_key(line: str, on_bytes: bool = False) -> bytes:
 
 def line_keys(page: Page, rules: VersionRules) -> set[bytes]:
     """The distinct line keys of a page (a page offers each line once to the survivor vote)."""
-    on_bytes = rules.line_hash_on_bytes
-    return {line_key(line, on_bytes) for line in page.text.split("\n")}
+    return set(_keys(page.text.split("\n"), rules.line_hash_on_bytes))
+
+
+def _keys(lines: list[str], on_bytes: bool) -> list[bytes]:
+    """`line_key` of each line (inlined: this runs once or twice for every line of the corpus)."""
+    md5 = hashlib.md5
+    if on_bytes:
+        return [md5(line.encode("utf-8").strip().lower()).digest() for line in lines]
+    return [md5(line.strip().lower().encode("utf-8")).digest() for line in lines]
 
 
 def line_owner_rank(page: Page, rules: VersionRules) -> bytes:
@@ -61,20 +68,26 @@ def remove_duplicate_lines(
     Counts the reference's "dedupe-lines" names; None if the page ends up empty or, when
     `min_num_sentences` is set, with fewer Punkt sentences in its whole text.
     """
-    on_bytes = rules.line_hash_on_bytes
+    lines = page.text.split("\n")
     drop_local = rules.drop_local_duplicate_lines
     new_lines: list[str] = []
     seen: set[bytes] = set()
-    for line in page.text.split("\n"):
-        key = line_key(line, on_bytes)
+    n_global = n_local = 0
+    for line, key in zip(lines, _keys(lines, rules.line_hash_on_bytes), strict=True):
         if key not in kept_keys:
-            count("line-filtered:global_duplicate")
+            n_global += 1
         elif drop_local and key in seen:
-            count("line-filtered:local_duplicate")
+            n_local += 1
         else:
-            count("line-passed")
             new_lines.append(line)
             seen.add(key)
+    for name, value in (
+        ("line-filtered:global_duplicate", n_global),
+        ("line-filtered:local_duplicate", n_local),
+        ("line-passed", len(new_lines)),
+    ):
+        if value:
+            count(name, value)
     new_text = "\n".join(new_lines)
     if rules.drop_empty_after_dedup and not new_text:
         count("filtered:empty")
