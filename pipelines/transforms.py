@@ -119,12 +119,9 @@ class ReadWetFiles(beam.PTransform):
         self._fn = _ReadWetFn(rules, max_page_chars, scratch_dir, attempts, backoff_s)
 
     def expand(self, locations):
-        return (
-            locations
-            | "Reshuffle" >> beam.Reshuffle()
-            | "Split" >> beam.ParDo(self._fn)
-            | "ReshufflePages" >> beam.Reshuffle()
-        )
+        # Spread the files over workers; the pages of a file then flow on in the same bundle
+        # (a shuffle of every raw page would cost more than it balances).
+        return locations | "Reshuffle" >> beam.Reshuffle() | "Split" >> beam.ParDo(self._fn)
 
 
 class _LengthFn(_StageFn):
