@@ -75,6 +75,8 @@ from typing import BinaryIO
 from apache_beam.io.filesystem import BeamIOError, CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
+from corpus.page import no_count
+
 __all__ = [
     "CC_BASE_URL",
     "CC_BASE_URL_ENV",
@@ -289,10 +291,6 @@ def expand_inputs(
 # open_input
 
 
-def _no_count(name: str, amount: int = 1) -> None:
-    del name, amount
-
-
 @contextlib.contextmanager
 def open_input(
     location: str,
@@ -346,7 +344,7 @@ def download(
     if attempts < 1:
         raise ValueError(f"attempts must be >= 1, got {attempts!r}")
     if count is None:
-        count = _no_count
+        count = no_count
     directory = scratch_dir or tempfile.gettempdir()
     os.makedirs(directory, exist_ok=True)
     reason = "no attempt made"

@@ -30,21 +30,6 @@ BASE = [L1, L2, L3]
 DEFAULT = CleanConfig()
 
 
-@pytest.fixture(scope="module")
-def ref(shared_data):
-    """TFDS `c4_utils` with its Punkt loader replaced by NLTK's `PunktTokenizer('english')`."""
-    import nltk
-    from nltk.tokenize.punkt import PunktTokenizer
-    from tensorflow_datasets.text import c4_utils
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(nltk.data, "path", [str(c4_testing.NLTK_DATA), *nltk.data.path])
-        tokenizer = PunktTokenizer("english")
-        mp.setattr(c4_utils, "_load_sentence_tokenizer", lambda: tokenizer)
-        mp.setattr(c4_utils, "_SENTENCE_TOKENIZER", None)
-        yield c4_utils
-
-
 def ours(text: str, sentences, config=DEFAULT, badword_line_re=None):
     tally = Tally()
     page = Page("http://u.com/", "u.com", text)

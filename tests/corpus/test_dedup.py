@@ -38,21 +38,6 @@ def md5_hex(text: str) -> str:
     return hashlib.md5(text.encode("utf-8")).hexdigest()
 
 
-@pytest.fixture(scope="module")
-def ref(shared_data):
-    """TFDS `c4_utils` with its Punkt loader replaced by NLTK's `PunktTokenizer('english')`."""
-    import nltk
-    from nltk.tokenize.punkt import PunktTokenizer
-    from tensorflow_datasets.text import c4_utils
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(nltk.data, "path", [str(c4_testing.NLTK_DATA), *nltk.data.path])
-        tokenizer = PunktTokenizer("english")
-        mp.setattr(c4_utils, "_load_sentence_tokenizer", lambda: tokenizer)
-        mp.setattr(c4_utils, "_SENTENCE_TOKENIZER", None)
-        yield c4_utils
-
-
 # --- line keys -------------------------------------------------------------------------------
 
 # (a, b, same key in 3.x, same key in 2.2.0): by §1, 3.x strips and lower-cases the str (Unicode),

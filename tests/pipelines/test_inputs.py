@@ -38,9 +38,7 @@ CRAWL = "CC-MAIN-2019-18"
 # Fast retries for tests; the client timeout only matters for the "slow" fault.
 FAST = {"attempts": 6, "backoff_s": 0.01, "timeout_s": 5.0}
 
-pytestmark = pytest.mark.skipif(
-    not all(p.is_file() for p in [*WET_GZ, WET_PLAIN]), reason="shared WET fixtures missing"
-)
+# The shared data must be there (tests/conftest.py): a missing file fails, never skips.
 
 
 @pytest.fixture(autouse=True)
