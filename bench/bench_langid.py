@@ -1,15 +1,18 @@
-"""Benchmark: English language ID per CPU-second, ours vs the reference, side by side.
+"""Benchmark: English language ID per CPU-second, the reference vs ours one by one vs batched.
 
 The reference is TFDS's `detect_english`: `langdetect.detect_langs(text)` with
 `DetectorFactory.seed = 0`, and its (counter, language) verdict. Ours is
-`corpus.langid.EnglishDetector().verdict(text)`. Both run in this one process on the 697 real
-CC-MAIN-2019-30 pages (../shared/data/cc_text), timed with `time.process_time()` (CPU seconds,
-best of `--repeats`; each side runs over all pages in turn, so neither pollutes the other's
-caches). Every page's verdict must be identical, or the script exits non-zero. It then repeats
-the timing on the English subset (pages whose reference verdict is "passed"), which is what
-langdetect mostly sees in C4. MB are the UTF-8 bytes of the input texts.
+`corpus.langid.EnglishDetector`: `verdict(text)` page by page, and `verdicts(texts)`, which
+runs the seeded trials of up to `--batch-size` pages in lockstep (corpus._langdetect_fast, point
+6), given the whole list at once or, with `--chunk N`, lists of N pages. All three run in this
+one process on the 697 real CC-MAIN-2019-30 pages (../shared/data/cc_text), timed with
+`time.process_time()` (CPU seconds, best of `--repeats`; each side runs over all pages in turn,
+so none pollutes another's caches). Every page's verdict must be the same on all three sides, or
+the script exits non-zero. It then repeats the timing on the English subset (pages whose
+reference verdict is "passed"), which is what langdetect mostly sees in C4. MB are the UTF-8
+bytes of the input texts.
 
-    python bench/bench_langid.py [--repeats 3] [--json results.json]
+    python bench/bench_langid.py [--repeats 3] [--batch-size 256] [--chunk N] [--json out.json]
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT)]
 
+from corpus._langdetect_fast import BATCH_SIZE  # noqa: E402
 from corpus.langid import MIN_PROBABILITY, EnglishDetector, LangVerdict  # noqa: E402
 
 DOLMA_JSONL = (
@@ -35,6 +39,7 @@ DOLMA_JSONL = (
     / "cc_text"
     / "dolma_CC-MAIN-20190717121559-20190717143559-00140.jsonl.gz"
 )
+SIDES = ("reference", "one_by_one", "batched")
 
 
 def reference_verdict(text: str) -> LangVerdict:
@@ -57,42 +62,47 @@ def reference_verdict(text: str) -> LangVerdict:
     return LangVerdict("passed", "en")
 
 
-def timed(fn, texts: list[str], repeats: int) -> tuple[float, list[LangVerdict]]:
-    """Best CPU seconds over `repeats` passes, and the verdicts of the last pass."""
+def timed(run, texts: list[str], repeats: int) -> tuple[float, list[LangVerdict]]:
+    """Best CPU seconds of `run(texts)` over `repeats` passes, and the last pass's verdicts."""
     best = float("inf")
     for _ in range(repeats):
         start = time.process_time()
-        verdicts = [fn(t) for t in texts]
+        verdicts = run(texts)
         best = min(best, time.process_time() - start)
     return best, verdicts
 
 
-def compare(name: str, texts: list[str], ours, repeats: int) -> tuple[dict, list[LangVerdict]]:
+def compare(name: str, texts: list[str], runs: dict, repeats: int) -> tuple[dict, list]:
     mb = sum(len(t.encode("utf-8")) for t in texts) / 1e6
-    ref_s, ref_v = timed(reference_verdict, texts, repeats)
-    our_s, our_v = timed(ours.verdict, texts, repeats)
-    bad = [i for i, (a, b) in enumerate(zip(ref_v, our_v, strict=True)) if a != b]
-    row = {
-        "set": name,
-        "pages": len(texts),
-        "mb": round(mb, 3),
-        "reference_cpu_s": round(ref_s, 3),
-        "ours_cpu_s": round(our_s, 3),
-        "reference_pages_per_s": round(len(texts) / ref_s, 1),
-        "ours_pages_per_s": round(len(texts) / our_s, 1),
-        "reference_mb_per_s": round(mb / ref_s, 3),
-        "ours_mb_per_s": round(mb / our_s, 3),
-        "speedup": round(ref_s / our_s, 2),
-        "mismatches": len(bad),
-    }
+    row: dict = {"set": name, "pages": len(texts), "mb": round(mb, 3)}
+    verdicts = {}
+    for side in SIDES:
+        seconds, verdicts[side] = timed(runs[side], texts, repeats)
+        reference_s = row["reference"]["cpu_s"] if side != "reference" else seconds
+        row[side] = {
+            "cpu_s": round(seconds, 4),
+            "pages_per_s": round(len(texts) / seconds, 1),
+            "mb_per_s": round(mb / seconds, 3),
+            "speedup": round(reference_s / seconds, 2),
+        }
+    row["batched_vs_one_by_one"] = round(row["one_by_one"]["cpu_s"] / row["batched"]["cpu_s"], 2)
+    want = verdicts["reference"]
+    bad = sorted({i for side in SIDES[1:] for i, v in enumerate(verdicts[side]) if v != want[i]})
+    row["mismatches"] = len(bad)
     for i in bad[:20]:
-        print(f"MISMATCH {name} page {i}: reference {ref_v[i]} ours {our_v[i]}", file=sys.stderr)
-    return row, ref_v
+        print(
+            f"MISMATCH {name} page {i}: reference {want[i]} one by one "
+            f"{verdicts['one_by_one'][i]} batched {verdicts['batched'][i]}",
+            file=sys.stderr,
+        )
+    return row, want
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--repeats", type=int, default=1, help="best of N passes per side")
+    ap.add_argument("--batch-size", type=int, default=BATCH_SIZE, help="pages in lockstep")
+    ap.add_argument("--chunk", type=int, default=0, help="pages per verdicts() call (0: all)")
     ap.add_argument("--json", type=Path, help="also write the results here")
     args = ap.parse_args(argv)
 
@@ -102,34 +112,54 @@ def main(argv: list[str] | None = None) -> int:
     start = time.process_time()
     ours = EnglishDetector()
     init_s = time.process_time() - start
-    # Load the reference's profiles, and warm both sides, outside the timed passes.
-    reference_verdict(pages[0])
-    ours.verdict(pages[0])
+
+    def batched(texts: list[str]) -> list[LangVerdict]:
+        chunk = args.chunk or max(len(texts), 1)
+        out: list[LangVerdict] = []
+        for at in range(0, len(texts), chunk):
+            out += ours.verdicts(texts[at : at + chunk], batch_size=args.batch_size)
+        return out
+
+    runs = {
+        "reference": lambda texts: [reference_verdict(t) for t in texts],
+        "one_by_one": lambda texts: [ours.verdict(t) for t in texts],
+        "batched": batched,
+    }
+    # Load the reference's profiles, and warm all sides, outside the timed passes.
+    for run in runs.values():
+        run(pages[:8])
 
     rows = []
-    row, ref_verdicts = compare("all pages", pages, ours, args.repeats)
+    row, ref_verdicts = compare("all pages", pages, runs, args.repeats)
     rows.append(row)
     english = [t for t, v in zip(pages, ref_verdicts, strict=True) if v.counter == "passed"]
-    rows.append(compare("English subset", english, ours, args.repeats)[0])
+    rows.append(compare("English subset", english, runs, args.repeats)[0])
 
     counters = collections.Counter(v.counter for v in ref_verdicts)
+    chunk = f"lists of {args.chunk}" if args.chunk else "one list"
     print(f"python {platform.python_version()}, {platform.machine()}, repeats={args.repeats}")
     print(f"EnglishDetector() construction: {init_s:.2f} CPU s (once per worker)")
+    print(f"batched: verdicts({chunk}, batch_size={args.batch_size})")
     print("reference verdicts on all pages:", dict(sorted(counters.items())))
-    header = f"{'set':<15} {'pages':>5} {'MB':>6}  {'':<9} {'CPU s':>7} {'pages/s':>8} {'MB/s':>7}"
-    print(header)
+    print(
+        f"{'set':<15} {'pages':>5} {'MB':>6}  {'side':<10} {'CPU s':>7} {'pages/s':>8} "
+        f"{'MB/s':>7} {'speedup':>8}"
+    )
     for r in rows:
-        for side in ("reference", "ours"):
+        for k, side in enumerate(SIDES):
+            head = f"{r['set']:<15} {r['pages']:>5} {r['mb']:>6}" if k == 0 else " " * 28
+            s = r[side]
             print(
-                f"{r['set'] if side == 'reference' else '':<15} "
-                f"{r['pages'] if side == 'reference' else '':>5} "
-                f"{r['mb'] if side == 'reference' else '':>6}  {side:<9} "
-                f"{r[side + '_cpu_s']:>7.3f} {r[side + '_pages_per_s']:>8.1f} "
-                f"{r[side + '_mb_per_s']:>7.3f}"
+                f"{head}  {side:<10} {s['cpu_s']:>7.3f} {s['pages_per_s']:>8.1f} "
+                f"{s['mb_per_s']:>7.3f} {s['speedup']:>7.2f}x"
             )
-        print(f"{'':<15} speedup {r['speedup']:.2f}x, mismatching verdicts: {r['mismatches']}")
+        print(
+            f"{'':<15} batched vs one by one {r['batched_vs_one_by_one']:.2f}x, "
+            f"mismatching verdicts: {r['mismatches']}"
+        )
     if args.json:
-        args.json.write_text(json.dumps({"init_cpu_s": init_s, "rows": rows}, indent=2) + "\n")
+        result = {"init_cpu_s": init_s, "batch_size": args.batch_size, "chunk": args.chunk}
+        args.json.write_text(json.dumps({**result, "rows": rows}, indent=2) + "\n")
     if any(r["mismatches"] for r in rows):
         print("FAILED: verdicts differ from the reference", file=sys.stderr)
         return 1

@@ -114,8 +114,7 @@ class LocalBuild:
     def filter_english(self, pages: list[Page]) -> list[Page]:
         count = self.counter(versions.ENGLISH)
         out = []
-        for p in pages:
-            verdict = self.detector.verdict(p.text)
+        for p, verdict in zip(pages, self.detector.verdicts([p.text for p in pages]), strict=True):
             count(verdict.counter)
             if verdict.counter == "filtered:ignored_language":
                 count(f"filtered:ignored_language-{verdict.language}")
