@@ -44,17 +44,6 @@ HYPOTHESIS = settings(
 
 
 @pytest.fixture(scope="module")
-def punkt(shared_data):
-    """nltk's own English Punkt, loaded the way the reference harness loads it."""
-    import nltk
-    from nltk.tokenize.punkt import PunktTokenizer
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(nltk.data, "path", [str(c4_testing.NLTK_DATA), *nltk.data.path])
-        yield PunktTokenizer("english")
-
-
-@pytest.fixture(scope="module")
 def counter(shared_data):
     """A counter of this module's own (its caches and statistics start empty)."""
     counter = SentenceCounter.from_nltk_data(str(c4_testing.NLTK_DATA))

@@ -21,17 +21,6 @@ LIMITS = (1, 2, 3, 10**6)
 
 
 @pytest.fixture(scope="module")
-def punkt(shared_data):
-    """NLTK's own English Punkt, loaded the way the reference harness loads it."""
-    import nltk
-    from nltk.tokenize.punkt import PunktTokenizer
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(nltk.data, "path", [str(c4_testing.NLTK_DATA), *nltk.data.path])
-        yield PunktTokenizer("english")
-
-
-@pytest.fixture(scope="module")
 def dolma_texts(shared_data):
     return [text for _url, _date, text in c4_testing.dolma_records()]
 
