@@ -21,7 +21,7 @@ import os
 import sys
 
 from corpus.variants import VARIANTS, Variant, variant
-from corpus.versions import DEFAULT_VERSION, C4Version, VersionRules, rules_for
+from corpus.versions import DEFAULT_VERSION, BadwordsRule, C4Version, VersionRules, rules_for
 
 FORMATS = ("tfrecord", "json")
 
@@ -220,7 +220,7 @@ def build_pages(root, locations: list[str], s: BuildSettings):
     if var.realnewslike:
         pages = keep(pages | "Realnews" >> t.FilterRealnewsDomains(rules, s.realnews_domains, rej))
     pages = pages | "DedupUrls" >> t.DedupUrls(rules)
-    line_badwords = s.badwords if rules.badwords.value == "line" else None
+    line_badwords = s.badwords if rules.badwords is BadwordsRule.LINE_UNESCAPED else None
     if var.clean:
         pages = keep(pages | "Clean" >> t.CleanPages(rules, s.punkt_tables, line_badwords, rej))
     if var.dedupe:
