@@ -1,0 +1,130 @@
+"""Span corruption arithmetic and masks (Raffel et al. 2019, §3.1.4; docs/TASKS.md §2.2).
+
+Pure numpy, one example at a time; the seqio preprocessors (issue #3) lift these per-example
+functions to datasets.
+
+* `random_spans_helper`: how many raw tokens to feed so that, after corruption, inputs fill
+  exactly `inputs_length` (with EOS) — 568 raw tokens -> 512 inputs / 114 targets at T5's
+  defaults (density 0.15, mean span 3).
+* `random_spans_noise_mask`: which tokens are noise. The noise tokens are split into
+  round(noise / mean_span) spans and the rest into as many non-noise spans, each split uniformly
+  at random into positive parts; spans alternate non-noise first, so an example starts with
+  non-noise and ends with noise, and a 1-token example gets no noise.
+* `noise_span_to_unique_sentinel` / `nonnoise_span_to_unique_sentinel`: each span becomes one
+  sentinel, counting down from the last vocabulary id (`<extra_id_0>` = vocab_size - 1).
+
+Masks depend only on (length, density, mean span, seed): same seed, same mask.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def _lengths_after_corruption(
+    tokens_length: int,
+    noise_density: float,
+    mean_noise_span_length: float,
+    extra_tokens_per_span_inputs: int,
+    extra_tokens_per_span_targets: int,
+) -> tuple[int, int]:
+    """(inputs, targets) lengths, EOS included, of `tokens_length` corrupted tokens."""
+    # Python's round: halves go to the even integer, as in T5's arithmetic.
+    num_noise = round(tokens_length * float(noise_density))
+    num_spans = round(num_noise / float(mean_noise_span_length))
+    inputs = tokens_length - num_noise + num_spans * extra_tokens_per_span_inputs + 1
+    targets = num_noise + num_spans * extra_tokens_per_span_targets + 1
+    return inputs, targets
+
+
+def random_spans_helper(
+    inputs_length: int,
+    noise_density: float,
+    mean_noise_span_length: float,
+    extra_tokens_per_span_inputs: int = 1,
+    extra_tokens_per_span_targets: int = 1,
+) -> tuple[int, int]:
+    """(raw tokens to take, resulting targets length) for inputs of exactly `inputs_length`.
+
+    The raw length is the largest whose corrupted inputs still fit; with density 0.5, when the
+    targets come out longer than the inputs, one token less is taken (T5 does the same, so that
+    targets match the usually round inputs length).
+    """
+    if inputs_length < 2:
+        raise ValueError(f"inputs_length must be at least 2, got {inputs_length}")
+    if not 0.0 < noise_density < 1.0:
+        raise ValueError(f"noise_density must be in (0, 1), got {noise_density}")
+    if mean_noise_span_length <= 0:
+        raise ValueError(f"mean_noise_span_length must be positive, got {mean_noise_span_length}")
+    extra = (extra_tokens_per_span_inputs, extra_tokens_per_span_targets)
+    tokens_length = inputs_length - 1
+    while (
+        _lengths_after_corruption(tokens_length + 1, noise_density, mean_noise_span_length, *extra)[
+            0
+        ]
+        <= inputs_length
+    ):
+        tokens_length += 1
+    inputs, targets = _lengths_after_corruption(
+        tokens_length, noise_density, mean_noise_span_length, *extra
+    )
+    if noise_density == 0.5 and targets > inputs:
+        tokens_length -= 1
+        targets -= 1
+    return tokens_length, targets
+
+
+def _random_segmentation(num_items: int, num_segments: int, rng: np.random.Generator):
+    """Lengths of `num_segments` positive parts summing to `num_items`, uniformly at random."""
+    # Mark the first item of each segment after the first: num_segments - 1 of the
+    # num_items - 1 possible boundaries, chosen at random.
+    first_in_segment = np.zeros(num_items, dtype=np.int64)
+    boundaries = rng.permutation(num_items - 1)[: num_segments - 1] + 1
+    first_in_segment[boundaries] = 1
+    segment_id = np.cumsum(first_in_segment)
+    return np.bincount(segment_id, minlength=num_segments)
+
+
+def random_spans_noise_mask(
+    length: int,
+    noise_density: float,
+    seed: int | tuple[int, ...],
+    mean_noise_span_length: float = 3.0,
+) -> np.ndarray:
+    """A boolean mask of `length`: True where a token is noise (see the module docstring)."""
+    if length < 1:
+        raise ValueError(f"length must be at least 1, got {length}")
+    orig_length = length
+    length = max(length, 2)
+    num_noise = min(max(round(length * float(noise_density)), 1), length - 1)
+    num_nonnoise = length - num_noise
+    # Every span needs a token of each kind; T5's graph fails outright when they are too few.
+    num_spans = min(
+        max(round(num_noise / float(mean_noise_span_length)), 1), num_noise, num_nonnoise
+    )
+    rng = np.random.default_rng(seed)
+    noise_lengths = _random_segmentation(num_noise, num_spans, rng)
+    nonnoise_lengths = _random_segmentation(num_nonnoise, num_spans, rng)
+    # Interleave non-noise first: [nn0, n0, nn1, n1, ...]; odd spans are noise.
+    interleaved = np.stack([nonnoise_lengths, noise_lengths], axis=1).reshape(-1)
+    span_index = np.repeat(np.arange(2 * num_spans), interleaved)
+    return (span_index % 2 == 1)[:orig_length]
+
+
+def _spans_to_sentinels(tokens: np.ndarray, mask: np.ndarray, vocab_size: int) -> np.ndarray:
+    """Each run of masked tokens -> one sentinel (vocab_size - 1, vocab_size - 2, ...)."""
+    previous = np.concatenate([[False], mask[:-1]])
+    first = mask & ~previous
+    sentinels = vocab_size - np.cumsum(first)
+    out = np.where(first, sentinels, tokens)
+    return out[~(mask & previous)]
+
+
+def noise_span_to_unique_sentinel(tokens, noise_mask, vocab_size: int) -> np.ndarray:
+    """Inputs: the non-noise tokens, each noise span replaced by its sentinel."""
+    return _spans_to_sentinels(np.asarray(tokens), np.asarray(noise_mask, bool), vocab_size)
+
+
+def nonnoise_span_to_unique_sentinel(tokens, noise_mask, vocab_size: int) -> np.ndarray:
+    """Targets: the noise tokens, each non-noise span replaced by its sentinel."""
+    return _spans_to_sentinels(np.asarray(tokens), ~np.asarray(noise_mask, bool), vocab_size)
