@@ -31,6 +31,14 @@ class LangVerdict(NamedTuple):
     counter: str  # "passed" or the reference's "filtered:..." name
     language: str  # the best prediction, "" when there is none
 
+    @property
+    def counters(self) -> tuple[str, ...]:
+        """The reference's counter names for this verdict; the last one is the finest reason
+        (an ignored language is also counted as "filtered:ignored_language-<xx>")."""
+        if self.counter == "filtered:ignored_language":
+            return (self.counter, f"{self.counter}-{self.language}")
+        return (self.counter,)
+
 
 class EnglishDetector:
     """Build once per worker: about 1.5 CPU seconds (langdetect's 55 profiles and the fast

@@ -115,9 +115,8 @@ class LocalBuild:
         count = self.counter(versions.ENGLISH)
         out = []
         for p, verdict in zip(pages, self.detector.verdicts([p.text for p in pages]), strict=True):
-            count(verdict.counter)
-            if verdict.counter == "filtered:ignored_language":
-                count(f"filtered:ignored_language-{verdict.language}")
+            for name in verdict.counters:
+                count(name)
             if verdict.counter == "passed":
                 out.append(p._replace(language="en"))
         return out

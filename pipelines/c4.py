@@ -153,7 +153,7 @@ def resolve(argv: list[str]):
             args.input,
             crawl=args.crawl,
             max_files=args.max_files,
-            cc_base_url=os.environ.get("C4FORGE_CC_BASE_URL", inputs.CC_BASE_URL),
+            cc_base_url=inputs.cc_base_url_from_env(),
         )
         punkt = resources.load_punkt_tables(args.punkt) if (var.clean or var.dedupe) else {}
         words = resources.load_badwords(args.badwords) if var.badwords_fraction > 0 else None

@@ -39,11 +39,10 @@ class ResourceError(ValueError):
 
 
 def _read_url(url: str) -> bytes:
-    from pipelines.inputs import open_input
+    from pipelines.inputs import read_all
 
     try:
-        with open_input(url) as f:
-            return f.read()
+        return read_all(url)
     except Exception as e:  # network errors come in many types; one line for the user
         raise ResourceError(f"cannot fetch {url}: {e}") from None
 
@@ -71,11 +70,6 @@ def load_badwords(path: str | None) -> list[str]:
         return parse_badwords(data, checksum)
     except ValueError as e:
         raise ResourceError(str(e)) from None
-
-
-def sha256_of(path: str) -> str:
-    with open(path, "rb") as f:
-        return hashlib.sha256(f.read()).hexdigest()
 
 
 def load_punkt_tables(nltk_data_dir: str | None) -> dict[str, str]:

@@ -16,7 +16,7 @@ from corpus import badwords as badwords_lib
 from corpus import dedup, versions
 from corpus.clean import CleanConfig, clean_page
 from corpus.langid import EnglishDetector
-from corpus.page import Page
+from corpus.page import Page, Tally
 from corpus.sentences import SentenceCounter
 from corpus.urls import RealnewsDomains, split_of
 from corpus.versions import VersionRules
@@ -62,6 +62,20 @@ class _StageFn(beam.DoFn):
 
     def finish_bundle(self) -> None:
         self.count.flush()
+
+    def counted(self, rule, page: Page):
+        """Runs `rule(count)`, a corpus rule returning a page or None, counting into this
+        stage. Returns (result, reason): the "filtered:..." counter that dropped the page, which
+        only the rejects output needs, so it is tracked per page only then."""
+        if not self.with_rejects:
+            return rule(self.count), None
+        tally = Tally()
+        result = rule(tally)
+        for name, n in tally.counts.items():
+            self.count(name, n)
+        if result is not None:
+            return result, None
+        return None, next(k for k in tally.counts if k.startswith("filtered:"))
 
     def reject(self, page: Page, reason: str):
         if self.with_rejects:
@@ -257,28 +271,19 @@ class _CleanFn(_StageFn):
             if self.badwords
             else None
         )
-        self.tally = collections.Counter()
+        self.config = CleanConfig()
 
     def process(self, page: Page):
-        tally = self.tally
-        tally.clear()
-        cleaned = clean_page(
-            page, _tally_fn(tally), self.sentences, CleanConfig(), self.badword_line_re
+        cleaned, reason = self.counted(
+            lambda count: clean_page(
+                page, count, self.sentences, self.config, self.badword_line_re
+            ),
+            page,
         )
-        for name, n in tally.items():
-            self.count(name, n)
         if cleaned is not None:
             yield cleaned
-        elif self.with_rejects:
-            reason = next(k for k in tally if k.startswith("filtered:"))
+        else:
             yield from self.reject(page, reason)
-
-
-def _tally_fn(tally):
-    def count(name, amount=1):
-        tally[name] += amount
-
-    return count
 
 
 class CleanPages(beam.PTransform):
@@ -347,7 +352,6 @@ class _RemoveLinesFn(_StageFn):
     def setup(self) -> None:
         super().setup()
         self.sentences = SentenceCounter.from_tables(self.punkt_tables)
-        self.tally = collections.Counter()
 
     def process(self, element):
         _, joined = element
@@ -357,22 +361,16 @@ class _RemoveLinesFn(_StageFn):
             self.count("error:page_count", max(len(pages), 1))
             return
         page = pages[0]
-        tally = self.tally
-        tally.clear()
-        kept = dedup.remove_duplicate_lines(
+        kept_keys = set(joined["lines"])
+        kept, reason = self.counted(
+            lambda count: dedup.remove_duplicate_lines(
+                page, kept_keys, count, self.sentences, self.rules, self.min_num_sentences
+            ),
             page,
-            set(joined["lines"]),
-            _tally_fn(tally),
-            self.sentences,
-            self.rules,
-            self.min_num_sentences,
         )
-        for name, n in tally.items():
-            self.count(name, n)
         if kept is not None:
             yield kept
-        elif self.with_rejects:
-            reason = next(k for k in tally if k.startswith("filtered:"))
+        else:
             yield from self.reject(page, reason)
 
 
@@ -439,15 +437,12 @@ class _EnglishFn(_StageFn):
         buffered, self.buffer = self.buffer, []
         verdicts = self.detector.verdicts([page.text for page, _, _ in buffered])
         for (page, ts, window), verdict in zip(buffered, verdicts, strict=True):
-            self.count(verdict.counter)
+            for name in verdict.counters:
+                self.count(name)
             if verdict.counter == "passed":
                 yield WindowedValue(page._replace(language="en"), ts, [window])
                 continue
-            reason = verdict.counter
-            if verdict.counter == "filtered:ignored_language":
-                reason = f"filtered:ignored_language-{verdict.language}"
-                self.count(reason)
-            for out in self.reject(page, reason):
+            for out in self.reject(page, verdict.counters[-1]):
                 yield beam.pvalue.TaggedOutput(out.tag, WindowedValue(out.value, ts, [window]))
 
 
