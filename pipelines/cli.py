@@ -1,6 +1,8 @@
 """The `c4forge` command: one entry point for every job of the project.
 
 c4forge corpus build --input 'data/*.warc.wet.gz' --output out/c4 --config en
+c4forge vocab train --corpus out/c4 --size 32000 --output vocab/
+c4forge tasks list | show NAME | cache --tasks NAME... --output DIR
 c4forge demo --output out/demo
 """
 
@@ -14,7 +16,10 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = argparse.ArgumentParser(
         prog="c4forge",
-        description="C4 corpus builds on Apache Beam (exact to TFDS), and the main demo job.",
+        description=(
+            "C4 corpus builds on Apache Beam (exact to TFDS), a SentencePiece vocabulary, "
+            "the seqio task catalog, and the main demo job."
+        ),
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     corpus = sub.add_parser("corpus", help="build C4 from Common Crawl WET files")
@@ -22,12 +27,32 @@ def main(argv: list[str] | None = None) -> int:
     corpus_sub.add_parser(
         "build", help="run the C4 pipeline (see `c4forge corpus build --help`)", add_help=False
     )
+    sub.add_parser(
+        "vocab",
+        help="train a SentencePiece vocabulary on C4 (`c4forge vocab train --help`)",
+        add_help=False,
+    )
+    sub.add_parser(
+        "tasks", help="list, show and cache seqio tasks (`c4forge tasks --help`)", add_help=False
+    )
     sub.add_parser("demo", help="the main job on the bundled sample", add_help=False)
 
     if argv[:2] == ["corpus", "build"]:
         from pipelines import c4
 
         return c4.main(argv[2:])
+    if argv[:1] == ["vocab"]:
+        from pipelines import vocab
+
+        return vocab.main(argv[1:])
+    if argv[:2] == ["tasks", "cache"]:
+        from pipelines import cache_tasks
+
+        return cache_tasks.main(argv[2:])
+    if argv[:1] == ["tasks"]:
+        from pipelines import tasks_cli
+
+        return tasks_cli.main(argv[1:])
     if argv[:1] == ["demo"]:
         from pipelines import demo
 
