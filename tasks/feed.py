@@ -191,7 +191,7 @@ class Feed(Iterator[dict[str, np.ndarray]]):
         }
         self.batch_size, self.pack, self.seed = batch_size, pack, seed
         self.shard = (shard_index, shard_count)
-        tasks = provider.get_subtasks() if isinstance(provider, seqio.Mixture) else [provider]
+        tasks = list(provider.tasks) if isinstance(provider, seqio.Mixture) else [provider]
         rates = (
             [provider.get_rate(t) for t in tasks] if isinstance(provider, seqio.Mixture) else [1.0]
         )
