@@ -66,7 +66,7 @@ def equal(task) -> float:
 
 def register_mixtures(c4_task: str | None = None) -> list[str]:
     """GLUE/SuperGLUE proportional (T5's weights) and, with C4, a multi-task pre-training mix."""
-    from tasks.glue import GLUE_WEIGHTS, SUPER_GLUE_WEIGHTS
+    from tasks.glue import GLUE_WEIGHTS, SUPER_GLUE_SENTINEL_WEIGHTS, SUPER_GLUE_WEIGHTS
 
     names = []
     known = set(seqio.TaskRegistry.names())
@@ -78,6 +78,10 @@ def register_mixtures(c4_task: str | None = None) -> list[str]:
     if super_glue:
         registry.add_mixture("super_glue_v102_proportional", list(super_glue.items()))
         names.append("super_glue_v102_proportional")
+    sentinel = {n: w for n, w in SUPER_GLUE_SENTINEL_WEIGHTS.items() if n in known}
+    if sentinel:
+        registry.add_mixture("super_glue_v102_proportional_sentinel", list(sentinel.items()))
+        names.append("super_glue_v102_proportional_sentinel")
     if c4_task is not None and c4_task in known:
         # T5's en_mix: the unsupervised task at 1e6, supervised tasks examples-proportional.
         supervised = {n: w for n, w in {**glue, **super_glue}.items() if w > 0}
