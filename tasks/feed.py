@@ -63,6 +63,8 @@ class FastTaskStream:
         self.files = files[self.shard_index :: self.shard_count]
         self.spec = spec
         self.lengths = lengths
+        if hasattr(spec.objective, "lengths"):  # impossible lengths: an error now, not mid-run
+            spec.objective.lengths(lengths)
         self.features = task.output_features
         self.vocab = self.features["targets"].vocabulary
         self.seed = seed + spec.seed_offset

@@ -52,6 +52,7 @@ def rate_num_examples(maximum=None, temperature=1.0, scale=1.0, split="train"):
         maximum=maximum,
         temperature=temperature,
         scale=scale,
+        split=split,
     )
 
 

@@ -59,6 +59,8 @@ def objective_preprocessor(objective):
         sequence_length: Mapping[str, int],
         output_features: Mapping[str, seqio.Feature],
     ) -> tf.data.Dataset:
+        if hasattr(objective, "lengths"):  # length errors when the dataset is built, not mid-run
+            objective.lengths(sequence_length)
         seed = draw_seed()
         vocab_size = output_features["targets"].vocabulary.vocab_size
         lengths = dict(sequence_length)
