@@ -279,7 +279,13 @@ def _default_runner_options(options):
     """DirectRunner on all cores unless the user chose a runner or a running mode."""
     from apache_beam.options.pipeline_options import DirectOptions, SetupOptions, StandardOptions
 
-    given = options.get_all_options(drop_default=True)
+    # The flags as given: `get_all_options(drop_default=True)` would also drop an explicit flag
+    # whose value is the default (`--direct_running_mode=in_memory`).
+    given = {
+        flag.lstrip("-").split("=", 1)[0].replace("-", "_")
+        for flag in getattr(options, "_flags", None) or []
+        if flag.startswith("--")
+    } | set(options.get_all_options(drop_default=True))
     std = options.view_as(StandardOptions)
     if not std.runner:
         std.runner = "DirectRunner"

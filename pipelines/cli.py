@@ -9,10 +9,13 @@ c4forge demo --output out/demo
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 
 def main(argv: list[str] | None = None) -> int:
+    # TensorFlow's C++ INFO lines (oneDNN, CUDA probing) are noise on a command line.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = argparse.ArgumentParser(
         prog="c4forge",

@@ -75,19 +75,22 @@ def require_vocab_file(vocabulary: seqio.Vocabulary) -> None:
 
 
 def c4_files(c4_dir: str, split: str) -> list[str]:
-    prefix = f"c4-{split}.tfrecord-"
+    """The split's TFRecord shards, sorted (local paths or gs://, through tf.io.gfile)."""
+    import tensorflow as tf
+
     try:
-        names = os.listdir(c4_dir)
-    except FileNotFoundError:
+        return sorted(tf.io.gfile.glob(os.path.join(c4_dir, f"c4-{split}.tfrecord-*")))
+    except tf.errors.NotFoundError:
         return []
-    return sorted(os.path.join(c4_dir, n) for n in names if n.startswith(prefix))
 
 
 def _c4_counts(c4_dir: str) -> dict[str, int] | None:
+    import tensorflow as tf
+
     try:
-        with open(os.path.join(c4_dir, "stats.json")) as f:
+        with tf.io.gfile.GFile(os.path.join(c4_dir, "stats.json")) as f:
             counters = json.load(f)["counters"]
-    except (OSError, ValueError, KeyError):
+    except (tf.errors.OpError, ValueError, KeyError):
         return None
     return {
         split: int(counters.get(split, {}).get("examples", 0)) for split in ("train", "validation")
@@ -99,7 +102,7 @@ def register_c4(config: CatalogConfig, vocabulary: seqio.Vocabulary) -> list[str
     import tensorflow as tf
 
     c4_dir = config.c4
-    if not os.path.isdir(c4_dir) or not c4_files(c4_dir, "train"):
+    if not c4_files(c4_dir, "train"):
         raise registry.RegistrationError(
             f"--c4 {c4_dir}: no c4-train.tfrecord-* files there (build them with "
             "`c4forge corpus build`; JSON output is not a task source)"

@@ -28,9 +28,18 @@ def _masked_crc(data: bytes) -> int:
     return (((crc >> 15) | (crc << 17)) + _MASK_DELTA) & 0xFFFFFFFF
 
 
+def _open(path: str):
+    """Local files directly; gs:// and other remote paths through TensorFlow's filesystems."""
+    if "://" not in path:
+        return open(path, "rb")
+    import tensorflow as tf
+
+    return tf.io.gfile.GFile(path, "rb")
+
+
 def read_records(path: str, offset: int = 0) -> Iterator[tuple[bytes, int]]:
     """(record, offset just after it) from `offset` to the end of a TFRecord file."""
-    with open(path, "rb") as f:
+    with _open(path) as f:
         f.seek(offset)
         while True:
             header = f.read(12)
