@@ -115,7 +115,7 @@ def _parse_shards(text: str | None, default: tuple[int, int]) -> tuple[int, int]
     return train, validation
 
 
-def _strict_beam_options(rest: list[str]):
+def strict_beam_options(rest: list[str]):
     """PipelineOptions from the flags we did not parse; an unknown flag is an error."""
     from apache_beam.options.pipeline_options import PipelineOptions, _BeamArgumentParser
 
@@ -141,7 +141,7 @@ def resolve(argv: list[str]):
     from pipelines import inputs, resources
 
     args, rest = build_parser().parse_known_args(argv)
-    options = _strict_beam_options(rest)
+    options = strict_beam_options(rest)
     var = variant(args.config)
     rules = rules_for(args.c4_version)
     if args.download_attempts < 1 or args.download_backoff < 0:
@@ -162,7 +162,7 @@ def resolve(argv: list[str]):
         )
     except ValueError as e:  # ResourceError and input errors are ValueErrors
         raise UsageError(str(e)) from None
-    if _is_dataflow(options):
+    if is_dataflow(options):
         local = [loc for loc in [*locations, args.output] if "://" not in loc]
         if local:
             raise UsageError(
@@ -186,7 +186,7 @@ def resolve(argv: list[str]):
     return settings, locations, options, args
 
 
-def _is_dataflow(options) -> bool:
+def is_dataflow(options) -> bool:
     from apache_beam.options.pipeline_options import StandardOptions
 
     return "Dataflow" in str(options.view_as(StandardOptions).runner or "")
@@ -275,7 +275,7 @@ def write_outputs(splits, rejects, s: BuildSettings) -> None:
         )
 
 
-def _default_runner_options(options):
+def default_runner_options(options):
     """DirectRunner on all cores unless the user chose a runner or a running mode."""
     from apache_beam.options.pipeline_options import DirectOptions, SetupOptions, StandardOptions
 
@@ -294,7 +294,7 @@ def _default_runner_options(options):
             direct.direct_num_workers = 0  # all cores
         if "direct_running_mode" not in given:
             direct.direct_running_mode = "multi_processing"
-    if _is_dataflow(options):
+    if is_dataflow(options):
         setup = options.view_as(SetupOptions)
         if not setup.setup_file and not setup.requirements_file:
             # Workers get this project (and its pinned dependencies) as an sdist.
@@ -316,7 +316,7 @@ def run(argv: list[str] | None = None) -> dict:
 
     argv = list(sys.argv[1:] if argv is None else argv)
     settings, locations, options, args = resolve(argv)
-    options = _default_runner_options(options)
+    options = default_runner_options(options)
     pipeline = beam.Pipeline(options=options)
     splits, rejects = build_pages(pipeline, locations, settings)
     write_outputs(splits, rejects, settings)

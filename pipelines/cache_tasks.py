@@ -361,8 +361,8 @@ def resolve(argv: list[str]) -> Plan:
     from tasks import catalog
 
     args, rest = build_parser().parse_known_args(argv)
-    options = c4._strict_beam_options(rest)
-    dataflow = c4._is_dataflow(options)
+    options = c4.strict_beam_options(rest)
+    dataflow = c4.is_dataflow(options)
     dry_run = dataflow and c4.is_dry_run(options)  # other runners ignore --dry_run and run
     if args.min_shards < 0 or args.max_shards < 0:
         raise UsageError("--min-shards and --max-shards must be >= 0")
@@ -534,7 +534,7 @@ def _runner_defaults(options, beam_flags: list[str]):
 
 def _run_pipeline(plan: Plan, scratch_dir: str):
     options = _runner_defaults(plan.options, plan.beam_flags)
-    if c4._is_dataflow(options):
+    if c4.is_dataflow(options):
         _stage_for_dataflow(options, scratch_dir)
     if not plan.dry_run:
         for job in plan.jobs:

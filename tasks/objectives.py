@@ -99,15 +99,27 @@ class SpanCorruption:
     ) -> list[Example]:
         raw, _ = self.lengths(sequence_length)
         blob = _concat(_chunks(docs, self.chunk_tokens, rng))
+        # All full pieces have the same length, hence the same noise and span counts: their
+        # masks and sentinels are made together as [rows, raw] arrays; the short tail alone.
+        full = len(blob) // raw
         out = []
-        for piece in split_pieces(blob, raw):
+        if full:
+            tokens = blob[: full * raw].reshape(full, raw)
+            mask = spans.random_spans_noise_masks(
+                full, raw, self.noise_density, rng, self.mean_noise_span_length
+            )
+            inputs = spans.spans_to_sentinels_rows(tokens, mask, vocab_size)
+            targets = spans.spans_to_sentinels_rows(tokens, ~mask, vocab_size)
+            out = [{"inputs": i, "targets": t} for i, t in zip(inputs, targets, strict=True)]
+        tail = blob[full * raw :]
+        if len(tail):
             mask = spans.random_spans_noise_mask(
-                len(piece), self.noise_density, rng, self.mean_noise_span_length
+                len(tail), self.noise_density, rng, self.mean_noise_span_length
             )
             out.append(
                 {
-                    "inputs": spans.noise_span_to_unique_sentinel(piece, mask, vocab_size),
-                    "targets": spans.nonnoise_span_to_unique_sentinel(piece, mask, vocab_size),
+                    "inputs": spans.noise_span_to_unique_sentinel(tail, mask, vocab_size),
+                    "targets": spans.nonnoise_span_to_unique_sentinel(tail, mask, vocab_size),
                 }
             )
         return out

@@ -111,6 +111,54 @@ def random_spans_noise_mask(
     return (span_index % 2 == 1)[:orig_length]
 
 
+def _random_segmentations(rows: int, num_items: int, num_segments: int, rng) -> np.ndarray:
+    """[rows, num_segments] lengths: `_random_segmentation` for many rows at once."""
+    if num_segments == 1:
+        return np.full((rows, 1), num_items, np.int64)
+    # A uniformly random subset of num_segments - 1 boundaries among the num_items - 1 gaps.
+    keys = rng.random((rows, num_items - 1))
+    boundaries = np.sort(np.argpartition(keys, num_segments - 2, axis=1)[:, : num_segments - 1], 1)
+    edges = np.concatenate(
+        [np.zeros((rows, 1), np.int64), boundaries + 1, np.full((rows, 1), num_items)], axis=1
+    )
+    return np.diff(edges, axis=1)
+
+
+def random_spans_noise_masks(
+    rows: int,
+    length: int,
+    noise_density: float,
+    rng: np.random.Generator,
+    mean_noise_span_length: float = 3.0,
+) -> np.ndarray:
+    """[rows, length] masks, each distributed as `random_spans_noise_mask` (for length >= 2)."""
+    if length < 2:
+        raise ValueError(f"length must be at least 2, got {length}")
+    num_noise = min(max(round(length * float(noise_density)), 1), length - 1)
+    num_nonnoise = length - num_noise
+    num_spans = min(
+        max(round(num_noise / float(mean_noise_span_length)), 1), num_noise, num_nonnoise
+    )
+    noise = _random_segmentations(rows, num_noise, num_spans, rng)
+    nonnoise = _random_segmentations(rows, num_nonnoise, num_spans, rng)
+    interleaved = np.stack([nonnoise, noise], axis=2).reshape(rows, -1)
+    # Mark where each span starts; the running count of starts is the span index.
+    starts = np.cumsum(interleaved, axis=1)[:, :-1]
+    markers = np.zeros((rows, length), np.int64)
+    np.put_along_axis(markers, starts, 1, axis=1)
+    return np.cumsum(markers, axis=1) % 2 == 1
+
+
+def spans_to_sentinels_rows(tokens: np.ndarray, mask: np.ndarray, vocab_size: int) -> np.ndarray:
+    """`_spans_to_sentinels` on [rows, length] arrays whose rows all keep as many tokens."""
+    previous = np.zeros_like(mask)
+    previous[:, 1:] = mask[:, :-1]
+    first = mask & ~previous
+    values = np.where(first, vocab_size - np.cumsum(first, axis=1), tokens)
+    keep = ~(mask & previous)
+    return values[keep].reshape(len(tokens), -1)
+
+
 def _spans_to_sentinels(tokens: np.ndarray, mask: np.ndarray, vocab_size: int) -> np.ndarray:
     """Each run of masked tokens -> one sentinel (vocab_size - 1, vocab_size - 2, ...)."""
     previous = np.concatenate([[False], mask[:-1]])

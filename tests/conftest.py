@@ -27,3 +27,20 @@ def dolma_wet(tmp_path_factory, shared_data):
     path = tmp_path_factory.mktemp("dolma") / "dolma.warc.wet.gz"
     c4_testing.write_wet(path, c4_testing.dolma_records())
     return path
+
+
+@pytest.fixture(scope="session")
+def c4_dir(tmp_path_factory, dolma_wet):
+    """C4 en (3.1.0) built by our pipeline from the 697 real pages: c4-{train,validation}.*"""
+    out = tmp_path_factory.mktemp("c4")
+    c4_testing.run_build([dolma_wet], out, "--config", "en")
+    return out
+
+
+@pytest.fixture(scope="session")
+def c4_texts(c4_dir):
+    """The documents of that build, by split."""
+    return {
+        split: [row["text"] for row in rows]
+        for split, rows in c4_testing.read_output(c4_dir).items()
+    }

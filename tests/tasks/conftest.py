@@ -1,30 +1,11 @@
-"""Fixtures for the task catalog: a small SentencePiece vocabulary and a real C4 build.
+"""Fixtures for the task catalog: a small SentencePiece vocabulary (over `c4_texts`).
 
-Both are made once per session from the shared real pages (never copied into the project).
+It is made once per session from the shared real pages (never copied into the project).
 """
 
 from __future__ import annotations
 
 import pytest
-
-import c4_testing
-
-
-@pytest.fixture(scope="session")
-def c4_dir(tmp_path_factory, dolma_wet):
-    """C4 en (3.1.0) built by our pipeline from the 697 real pages: c4-{train,validation}.*"""
-    out = tmp_path_factory.mktemp("c4")
-    c4_testing.run_build([dolma_wet], out, "--config", "en")
-    return out
-
-
-@pytest.fixture(scope="session")
-def c4_texts(c4_dir):
-    """The documents of that build, by split."""
-    return {
-        split: [row["text"] for row in rows]
-        for split, rows in c4_testing.read_output(c4_dir).items()
-    }
 
 
 @pytest.fixture(scope="session")
