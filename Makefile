@@ -40,6 +40,7 @@ format: setup
 
 bench: setup
 	$(BIN)/python bench/bench_corpus.py
+	$(BIN)/python bench/bench_tasks.py
 
 clean:
 	rm -rf out build *.egg-info .pytest_cache .ruff_cache

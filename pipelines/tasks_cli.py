@@ -49,8 +49,10 @@ def _lengths(text: str) -> dict[str, int]:
     return {"inputs": inputs, "targets": targets}
 
 
-def list_tasks(out=sys.stdout) -> None:
+def list_tasks(out=None) -> None:
     import seqio
+
+    out = out or sys.stdout
 
     for name in sorted(seqio.MixtureRegistry.names()):
         mixture = seqio.MixtureRegistry.get(name)
@@ -64,8 +66,10 @@ def list_tasks(out=sys.stdout) -> None:
         print(f"task     {name}  splits: {splits}", file=out)
 
 
-def show(name, count, split, seed, lengths, out=sys.stdout) -> None:
+def show(name, count, split, seed, lengths, out=None) -> None:
     import seqio
+
+    out = out or sys.stdout
 
     from tasks.catalog import require_vocab_file
 

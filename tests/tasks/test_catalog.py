@@ -1,0 +1,120 @@
+"""The catalog's one entry point, and the `c4forge tasks list/show` commands over it."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+
+import pytest
+import seqio
+
+from pipelines import cli
+from tasks import catalog, registry
+
+
+@pytest.fixture
+def fresh():
+    catalog.unregister_all()
+    yield
+    catalog.unregister_all()
+
+
+def _cli(*args: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = cli.main(["tasks", *args])
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_nothing_is_registered_at_import():
+    import importlib
+    import subprocess
+    import sys
+
+    code = (
+        "import seqio, tasks.catalog, tasks.glue, tasks.generation, tasks.mixtures, tasks.feed;"
+        "print(len(seqio.TaskRegistry.names()), len(seqio.MixtureRegistry.names()))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["0", "0"]
+    importlib.import_module("tasks.catalog")
+
+
+def test_register_is_idempotent_and_refuses_other_settings(fresh, spm_model, c4_dir):
+    names = catalog.register(vocab=str(spm_model), c4=str(c4_dir))
+    assert "c4_en_v310_span_corruption" in names
+    assert "glue_v002_proportional" in names
+    assert "c4_en_v310_mix" in names
+    assert catalog.register(vocab=str(spm_model), c4=str(c4_dir)) == names
+    with pytest.raises(registry.RegistrationError, match="already registered with other settings"):
+        catalog.register(vocab=str(spm_model), c4=str(c4_dir), c4_version="3.0.1")
+    catalog.unregister_all()
+    assert "c4_en_v310_span_corruption" not in seqio.TaskRegistry.names()
+    assert "glue_v002_proportional" not in seqio.MixtureRegistry.names()
+
+
+def test_c4_mixture_holds_c4_and_supervised_tasks(fresh, spm_model, c4_dir):
+    catalog.register(vocab=str(spm_model), c4=str(c4_dir))
+    mix = seqio.MixtureRegistry.get("c4_en_v310_mix")
+    rates = {t.name: mix.get_rate(t) for t in mix.tasks}
+    assert rates["c4_en_v310_span_corruption"] == 1e6  # T5's rate_unsupervised
+    assert rates["glue_cola_v002"] == 8551  # examples-proportional on T5's sizes
+    assert rates["squad_v010_allanswers"] == 87599
+    assert "glue_ax_v002" not in rates  # rate-0 (eval-only) tasks stay out
+
+
+def test_a_missing_c4_build_is_one_clear_error(fresh, tmp_path, spm_model):
+    with pytest.raises(registry.RegistrationError, match=r"no c4-train\.tfrecord-\* files there"):
+        catalog.register(vocab=str(spm_model), c4=str(tmp_path))
+    assert not [n for n in seqio.TaskRegistry.names() if n.startswith("c4_")]
+
+
+def test_tasks_list(fresh, spm_model, c4_dir):
+    code, out, _ = _cli("list", "--vocab", str(spm_model), "--c4", str(c4_dir))
+    assert code == 0
+    lines = out.splitlines()
+    assert "task     c4_en_v310_span_corruption  splits: train, validation" in lines
+    members = len(seqio.MixtureRegistry.get("c4_en_v310_mix").tasks)
+    assert f"mixture  c4_en_v310_mix  ({members} tasks)" in lines
+    assert any(line.startswith("task     glue_cola_v002") for line in lines)
+
+
+def test_tasks_show_decodes_examples(fresh, spm_model, c4_dir):
+    code, out, err = _cli(
+        "show",
+        "c4_en_v310_span_corruption",
+        "--vocab",
+        str(spm_model),
+        "--c4",
+        str(c4_dir),
+        "-n",
+        "2",
+        "--lengths",
+        "64,16",
+    )
+    assert code == 0, err
+    assert out.count("--- example") == 2
+    assert "inputs (64 ids): " in out
+    assert "<extra_id_0>" in out
+    assert "targets (" in out
+
+
+def test_tasks_show_unknown_name(fresh, spm_model, c4_dir):
+    code, _, err = _cli(
+        "show", "c4_en_v310_span_corupt", "--vocab", str(spm_model), "--c4", str(c4_dir)
+    )
+    assert code == 2
+    assert err.strip() == (
+        "c4forge tasks: error: unknown task or mixture 'c4_en_v310_span_corupt'; did you mean "
+        "c4_en_v310_span_corruption, c4_en_v310_prefix_lm, c4_en_v310_mix?"
+    )
+
+
+def test_tasks_show_without_a_vocabulary(fresh, c4_dir, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no vocab/spm.model here
+    code, _, err = _cli("show", "glue_cola_v002")
+    assert code == 2
+    assert err.strip() == (
+        "c4forge tasks: error: vocabulary model vocab/spm.model not found: train one with "
+        "`c4forge vocab train` or pass --vocab PATH"
+    )
