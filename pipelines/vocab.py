@@ -33,7 +33,6 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
@@ -46,6 +45,7 @@ from pipelines.c4 import (
     strict_beam_options,
 )
 from tasks import vocab as spm_vocab
+from tasks.records import example_bytes_features
 
 # Where `pipelines/c4.py` writes each split, per --format.
 PATTERNS = {"tfrecord": "c4-{split}.tfrecord-*", "json": "c4-{split}.*.json.gz"}
@@ -141,71 +141,6 @@ class VocabSettings:
 
 
 # --- pure helpers ----------------------------------------------------------------------------
-
-
-def _varint(data: bytes, pos: int) -> tuple[int, int]:
-    value = shift = 0
-    while True:
-        if pos >= len(data):
-            raise ValueError("truncated varint")
-        byte = data[pos]
-        pos += 1
-        value |= (byte & 0x7F) << shift
-        if byte < 0x80:
-            return value, pos
-        shift += 7
-
-
-def _fields(data: bytes) -> Iterator[tuple[int, bytes | None]]:
-    """(field number, payload) of each protobuf field; payload None unless length-delimited."""
-    pos = 0
-    while pos < len(data):
-        tag, pos = _varint(data, pos)
-        wire = tag & 7
-        if wire == 2:
-            size, pos = _varint(data, pos)
-            if pos + size > len(data):
-                raise ValueError("truncated field")
-            yield tag >> 3, data[pos : pos + size]
-            pos += size
-        elif wire == 0:
-            _, pos = _varint(data, pos)
-            yield tag >> 3, None
-        elif wire in (1, 5):
-            pos += 8 if wire == 1 else 4
-            yield tag >> 3, None
-        else:
-            raise ValueError(f"unsupported wire type {wire}")
-
-
-def example_bytes_features(record: bytes) -> dict[str, bytes]:
-    """The first value of each bytes feature of a serialized tf.train.Example.
-
-    Example{features=1: Features{feature=1: map<string, Feature>}}, Feature{bytes_list=1:
-    BytesList{value=1}} (float_list=2 and int64_list=3 are skipped). Parsed by hand so that
-    workers need no TensorFlow (the inverse of `pipelines.outputs.example_bytes`).
-    """
-    out: dict[str, bytes] = {}
-    for number, features in _fields(record):
-        if number != 1 or features is None:
-            continue
-        for entry_number, entry in _fields(features):
-            if entry_number != 1 or entry is None:
-                continue
-            key, feature = None, b""
-            for part_number, part in _fields(entry):
-                if part_number == 1 and part is not None:
-                    key = part.decode("utf-8")
-                elif part_number == 2 and part is not None:
-                    feature = part
-            values = [v for n, lst in _fields(feature) if n == 1 and lst for v in _values(lst)]
-            if key is not None and values:
-                out[key] = values[0]
-    return out
-
-
-def _values(bytes_list: bytes) -> list[bytes]:
-    return [v for n, v in _fields(bytes_list) if n == 1 and v is not None]
 
 
 def example_document(record: bytes) -> list[tuple[str, str]]:

@@ -27,6 +27,7 @@ build already; groups are random chunks), and different random bits (see `tasks.
 from __future__ import annotations
 
 import copy
+import itertools
 from collections.abc import Iterator, Mapping
 
 import numpy as np
@@ -43,10 +44,15 @@ def _finish(example: Mapping[str, np.ndarray], features, lengths) -> dict[str, n
     """seqio's `append_eos_after_trim` then the Task's trim, for the features being fed."""
     out = {}
     for key, length in lengths.items():
-        value = np.asarray(example[key], np.int32)
+        value = example[key]
         if features[key].add_eos:
-            value = np.append(value[: length - 1], np.int32(features[key].vocabulary.eos_id))
-        out[key] = value[:length]
+            value = value[: length - 1]
+            done = np.empty(len(value) + 1, np.int32)
+            done[:-1] = value
+            done[-1] = features[key].vocabulary.eos_id
+            out[key] = done
+        else:
+            out[key] = np.asarray(value[:length], np.int32)
     return out
 
 
@@ -98,7 +104,9 @@ class FastTaskStream:
             if not texts:
                 raise ValueError(f"no documents in {self.files}")
         ids = self.vocab.tokenizer.encode([t.decode("utf-8") for t in texts], out_type=int)
-        docs = [np.asarray(d, np.int32) for d in ids]
+        # One conversion for the whole group, then views per document.
+        flat = np.fromiter(itertools.chain.from_iterable(ids), np.int32, sum(map(len, ids)))
+        docs = np.split(flat, np.cumsum([len(d) for d in ids[:-1]]))
         st = self._state
         rng = group_rng(
             self.seed,
@@ -289,22 +297,10 @@ class Feed(Iterator[dict[str, np.ndarray]]):
 
 
 def training_input(
-    name: str,
-    feature_lengths: Mapping[str, int],
-    batch_size: int,
-    *,
-    shard_index: int = 0,
-    shard_count: int = 1,
-    seed: int = 0,
-    state: dict | None = None,
+    name: str, feature_lengths: Mapping[str, int], batch_size: int, **options
 ) -> Feed:
-    """The trainer's entry point (see `Feed`)."""
-    return Feed(
-        name,
-        feature_lengths,
-        batch_size,
-        shard_index=shard_index,
-        shard_count=shard_count,
-        seed=seed,
-        state=state,
-    )
+    """The trainer's entry point: `Feed(name, feature_lengths, batch_size, **options)`.
+
+    options: shard_index, shard_count, seed, split, pack, state (see `Feed`).
+    """
+    return Feed(name, feature_lengths, batch_size, **options)

@@ -64,6 +64,8 @@ def read_records(path: str, offset: int = 0) -> Iterator[tuple[bytes, int]]:
 def _varint(buf: bytes, pos: int) -> tuple[int, int]:
     result = shift = 0
     while True:
+        if pos >= len(buf):
+            raise CorruptRecordError("truncated varint in a tf.train.Example")
         b = buf[pos]
         pos += 1
         result |= (b & 0x7F) << shift
@@ -72,52 +74,78 @@ def _varint(buf: bytes, pos: int) -> tuple[int, int]:
         shift += 7
 
 
-def _fields(buf: bytes, start: int, end: int) -> Iterator[tuple[int, int, int]]:
-    """(field number, payload start, payload end) of length-delimited fields in buf[start:end]."""
-    pos = start
-    while pos < end:
+def _fields(buf: bytes) -> Iterator[tuple[int, bytes | None]]:
+    """(field number, payload) of each protobuf field; payload None unless length-delimited."""
+    pos = 0
+    while pos < len(buf):
         key, pos = _varint(buf, pos)
         wire = key & 7
         if wire == 2:
             n, pos = _varint(buf, pos)
-            yield key >> 3, pos, pos + n
+            if pos + n > len(buf):
+                raise CorruptRecordError("truncated field in a tf.train.Example")
+            yield key >> 3, buf[pos : pos + n]
             pos += n
         elif wire == 0:
             _, pos = _varint(buf, pos)
-        elif wire == 1:
-            pos += 8
-        elif wire == 5:
-            pos += 4
+            yield key >> 3, None
+        elif wire in (1, 5):
+            pos += 8 if wire == 1 else 4
+            yield key >> 3, None
         else:
             raise CorruptRecordError(f"unsupported protobuf wire type {wire}")
 
 
-def example_bytes_feature(record: bytes, key: str) -> bytes | None:
-    """The first value of bytes feature `key` of a serialized tf.train.Example, or None."""
-    wanted = key.encode()
-    # Example{features=1: Features{feature=1: map entry{key=1, value=2: Feature{bytes_list=1:
-    # BytesList{value=1}}}}}
-    for f1, s1, e1 in _fields(record, 0, len(record)):
-        if f1 != 1:
+def example_bytes_features(record: bytes) -> dict[str, bytes]:
+    """The first value of each bytes feature of a serialized tf.train.Example.
+
+    Example{features=1: Features{feature=1: map entry{key=1, value=2: Feature{bytes_list=1:
+    BytesList{value=1}}}}} (float_list=2 and int64_list=3 are skipped): the inverse of
+    `pipelines.outputs.example_bytes`, parsed by hand so that readers need no TensorFlow.
+    """
+    out: dict[str, bytes] = {}
+    for number, features in _fields(record):
+        if number != 1 or features is None:
             continue
-        for f2, s2, e2 in _fields(record, s1, e1):
-            if f2 != 1:
+        for entry_number, entry in _fields(features):
+            if entry_number != 1 or entry is None:
                 continue
-            name = value = None
-            for f3, s3, e3 in _fields(record, s2, e2):
-                if f3 == 1:
-                    name = record[s3:e3]
-                elif f3 == 2:
-                    value = (s3, e3)
-            if name != wanted or value is None:
-                continue
-            for f4, s4, e4 in _fields(record, *value):
-                if f4 == 1:  # bytes_list
-                    for f5, s5, e5 in _fields(record, s4, e4):
-                        if f5 == 1:
-                            return record[s5:e5]
-            return None
-    return None
+            key, feature = None, b""
+            for part_number, part in _fields(entry):
+                if part_number == 1 and part is not None:
+                    key = part.decode("utf-8")
+                elif part_number == 2 and part is not None:
+                    feature = part
+            values = [
+                value
+                for kind, values in _fields(feature)
+                if kind == 1 and values  # bytes_list
+                for n, value in _fields(values)
+                if n == 1 and value is not None
+            ]
+            if key is not None and values:
+                out[key] = values[0]
+    return out
+
+
+def example_bytes_feature(record: bytes, key: str) -> bytes | None:
+    """The first value of bytes feature `key` of a serialized tf.train.Example, or None.
+
+    Through protobuf's C parser with TensorFlow's Example message when TensorFlow is installed
+    (10x the pure-Python parse, which is the fallback).
+    """
+    try:
+        from tensorflow.core.example import example_pb2
+    except ImportError:
+        return example_bytes_features(record).get(key)
+    try:
+        feature = example_pb2.Example.FromString(record).features.feature
+    except Exception as e:  # protobuf's DecodeError
+        raise CorruptRecordError(f"not a tf.train.Example: {e}") from None
+    if key not in feature:
+        return None
+    values = feature[key].bytes_list.value
+    return values[0] if values else None
 
 
 class InterleavedReader:
