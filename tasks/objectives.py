@@ -72,6 +72,14 @@ def _concat(chunks: list[np.ndarray]) -> np.ndarray:
     return np.concatenate(chunks) if chunks else np.zeros(0, np.int32)
 
 
+def _denoised(piece: np.ndarray, mask: np.ndarray, vocab_size: int) -> Example:
+    """T5's denoise, unique sentinels: noise spans -> sentinels in inputs, the rest in targets."""
+    return {
+        "inputs": spans.noise_span_to_unique_sentinel(piece, mask, vocab_size),
+        "targets": spans.nonnoise_span_to_unique_sentinel(piece, mask, vocab_size),
+    }
+
+
 @dataclasses.dataclass(frozen=True)
 class SpanCorruption:
     noise_density: float = 0.15
@@ -116,12 +124,7 @@ class SpanCorruption:
             mask = spans.random_spans_noise_mask(
                 len(tail), self.noise_density, rng, self.mean_noise_span_length
             )
-            out.append(
-                {
-                    "inputs": spans.noise_span_to_unique_sentinel(tail, mask, vocab_size),
-                    "targets": spans.nonnoise_span_to_unique_sentinel(tail, mask, vocab_size),
-                }
-            )
+            out.append(_denoised(tail, mask, vocab_size))
         return out
 
 
@@ -139,12 +142,7 @@ class IidDenoising:
         out = []
         for piece in split_pieces(blob, sequence_length["inputs"] - 1):
             mask = rng.random(len(piece)) < self.noise_density
-            out.append(
-                {
-                    "inputs": spans.noise_span_to_unique_sentinel(piece, mask, vocab_size),
-                    "targets": spans.nonnoise_span_to_unique_sentinel(piece, mask, vocab_size),
-                }
-            )
+            out.append(_denoised(piece, mask, vocab_size))
         return out
 
 
