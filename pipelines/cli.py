@@ -3,19 +3,17 @@
 c4forge corpus build --input 'data/*.warc.wet.gz' --output out/c4 --config en
 c4forge vocab train --corpus out/c4 --size 32000 --output vocab/
 c4forge tasks list | show NAME | cache --tasks NAME... --output DIR
+c4forge model info t5.1.1-base
 c4forge demo --output out/demo
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 
 def main(argv: list[str] | None = None) -> int:
-    # TensorFlow's C++ INFO lines (oneDNN, CUDA probing) are noise on a command line.
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = argparse.ArgumentParser(
         prog="c4forge",
@@ -38,6 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser(
         "tasks", help="list, show and cache seqio tasks (`c4forge tasks --help`)", add_help=False
     )
+    sub.add_parser("model", help="T5 architectures (`c4forge model info NAME`)", add_help=False)
     sub.add_parser("demo", help="the main job on the bundled sample", add_help=False)
 
     if argv[:2] == ["corpus", "build"]:
@@ -56,6 +55,10 @@ def main(argv: list[str] | None = None) -> int:
         from pipelines import tasks_cli
 
         return tasks_cli.main(argv[1:])
+    if argv[:1] == ["model"]:
+        from pipelines import model_cli
+
+        return model_cli.main(argv[1:])
     if argv[:1] == ["demo"]:
         from pipelines import demo
 
