@@ -1,1 +1,6 @@
-"""c4forge.model: a compact JAX/Flax T5 and its trainer (issue #4)."""
+"""c4forge.model: a compact JAX/Flax T5 and its trainer (issue #4).
+
+config.py (T5Config, presets, strict overrides, parameter counts from shapes), layers.py (Linen
+building blocks with logical axis names), t5.py (Encoder, Decoder, Transformer). Nothing is
+imported here, so `import model.config` stays free of JAX.
+"""

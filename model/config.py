@@ -1,0 +1,219 @@
+"""T5 architecture hyperparameters, the published presets, and strict overrides.
+
+The presets are the rows of Raffel et al. 2020 (JMLR, table 14: t5-small ... t5-11b) and of the
+T5.1.1 release notes (`docs/models.md` of text-to-text-transfer-transformer: t5.1.1-small ... xxl),
+as t5x's `t5_1_0/*.gin` and `t5_1_1/*.gin` configure them. `parameter_count` reads shapes off an
+abstract `init` (`jax.eval_shape`), so it counts what the network actually builds, and it equals
+the published totals at vocab 32128 (t5-small 60,506,624; t5.1.1-small 76,961,152).
+
+This module imports no JAX at module level: `c4forge model list` and config handling stay cheap.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections.abc import Callable, Mapping
+from typing import Any
+
+MLP_KINDS = ("relu", "gated-gelu")
+DTYPES = ("float32", "bfloat16")
+
+
+@dataclasses.dataclass(frozen=True)
+class T5Config:
+    """One T5 encoder-decoder. Parameters are always float32; `dtype` is for activations."""
+
+    d_model: int
+    d_ff: int
+    num_encoder_layers: int
+    num_decoder_layers: int
+    num_heads: int
+    d_kv: int  # per head; num_heads * d_kv need not equal d_model (t5-3b, t5.1.1-small)
+    mlp: str  # "relu" (v1.0) or "gated-gelu" (T5.1.1: gelu(wi_0 x) * wi_1 x)
+    tied_embeddings: bool  # v1.0: logits = out @ E^T * d_model**-0.5; T5.1.1: own logits_dense
+    dropout_rate: float
+    vocab_size: int = 32128  # 32000 SentencePiece + 100 sentinels, rounded up to 128
+    relative_buckets: int = 32
+    relative_max_distance: int = 128
+    dtype: str = "float32"  # activations: "float32" or "bfloat16"
+    layer_norm_eps: float = 1e-6
+
+    def __post_init__(self):
+        if self.mlp not in MLP_KINDS:
+            raise ValueError(_choice_error("mlp", self.mlp, MLP_KINDS))
+        if self.dtype not in DTYPES:
+            raise ValueError(_choice_error("dtype", self.dtype, DTYPES))
+        for field in ("vocab_size", "d_model", "d_ff", "num_heads", "d_kv", "relative_buckets"):
+            if getattr(self, field) < 1:
+                raise ValueError(f"T5Config.{field} must be positive, got {getattr(self, field)}")
+        for field in ("num_encoder_layers", "num_decoder_layers"):
+            if getattr(self, field) < 0:
+                raise ValueError(f"T5Config.{field} must be >= 0, got {getattr(self, field)}")
+        if not 0.0 <= self.dropout_rate < 1.0:
+            raise ValueError(f"T5Config.dropout_rate must be in [0, 1), got {self.dropout_rate}")
+
+
+def _choice_error(field: str, value: Any, choices: tuple[str, ...]) -> str:
+    return f"T5Config.{field} must be one of {', '.join(choices)}; got {value!r}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Presets. v1.0: ReLU MLP, tied embeddings, dropout 0.1 (pretraining and fine-tuning).
+# T5.1.1: gated-GELU, untied logits, dropout 0.0 for pretraining (set 0.1 to fine-tune).
+
+
+def _t5_v1_0(d_model: int, d_ff: int, layers: int, heads: int, d_kv: int) -> T5Config:
+    return T5Config(
+        d_model=d_model,
+        d_ff=d_ff,
+        num_encoder_layers=layers,
+        num_decoder_layers=layers,
+        num_heads=heads,
+        d_kv=d_kv,
+        mlp="relu",
+        tied_embeddings=True,
+        dropout_rate=0.1,
+    )
+
+
+def _t5_v1_1(d_model: int, d_ff: int, layers: int, heads: int, d_kv: int) -> T5Config:
+    return T5Config(
+        d_model=d_model,
+        d_ff=d_ff,
+        num_encoder_layers=layers,
+        num_decoder_layers=layers,
+        num_heads=heads,
+        d_kv=d_kv,
+        mlp="gated-gelu",
+        tied_embeddings=False,
+        dropout_rate=0.0,
+    )
+
+
+PRESETS: dict[str, Callable[[], T5Config]] = {
+    "t5-small": lambda: _t5_v1_0(512, 2048, 6, 8, 64),
+    "t5-base": lambda: _t5_v1_0(768, 3072, 12, 12, 64),
+    "t5-large": lambda: _t5_v1_0(1024, 4096, 24, 16, 64),
+    "t5-3b": lambda: _t5_v1_0(1024, 16384, 24, 32, 128),
+    "t5-11b": lambda: _t5_v1_0(1024, 65536, 24, 128, 128),
+    "t5.1.1-small": lambda: _t5_v1_1(512, 1024, 8, 6, 64),
+    "t5.1.1-base": lambda: _t5_v1_1(768, 2048, 12, 12, 64),
+    "t5.1.1-large": lambda: _t5_v1_1(1024, 2816, 24, 16, 64),
+    "t5.1.1-xl": lambda: _t5_v1_1(2048, 5120, 24, 32, 64),
+    "t5.1.1-xxl": lambda: _t5_v1_1(4096, 10240, 24, 64, 64),
+    # Tiny shapes for tests and smoke runs; heads * d_kv != d_model on purpose in the v1.1 one.
+    "t5-tiny": lambda: dataclasses.replace(_t5_v1_0(32, 64, 2, 4, 8), vocab_size=128),
+    "t5.1.1-tiny": lambda: dataclasses.replace(_t5_v1_1(32, 48, 2, 3, 8), vocab_size=128),
+}
+
+
+def preset(name: str) -> T5Config:
+    """The named preset; an unknown name raises one line listing the known ones."""
+    try:
+        make = PRESETS[name]
+    except KeyError:
+        raise ValueError(f"unknown model preset {name!r}; known: {', '.join(PRESETS)}") from None
+    return make()
+
+
+# ---------------------------------------------------------------------------------------------
+# Strict overrides: `--set d_model=256` style strings, coerced to each field's type.
+
+_FIELD_TYPES: dict[str, type] = {
+    f.name: {"int": int, "float": float, "bool": bool, "str": str}[f.type]
+    for f in dataclasses.fields(T5Config)
+}
+_TRUE = ("true", "1", "yes", "on")
+_FALSE = ("false", "0", "no", "off")
+
+
+def _coerce(key: str, value: Any) -> Any:
+    kind = _FIELD_TYPES[key]
+    bad = ValueError(f"T5Config.{key} wants {kind.__name__}, got {value!r}")
+    if isinstance(value, str):
+        text = value.strip()
+        if kind is bool:
+            if text.lower() in _TRUE:
+                return True
+            if text.lower() in _FALSE:
+                return False
+            raise bad
+        if kind is str:
+            return text
+        try:
+            return kind(text)
+        except ValueError:
+            raise bad from None
+    # Already typed values: bool is an int in Python, so check it first.
+    if kind is bool:
+        if isinstance(value, bool):
+            return value
+        raise bad
+    if isinstance(value, bool):
+        raise bad
+    if kind is float and isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, kind):
+        return value
+    raise bad
+
+
+def override(config: T5Config, changes: Mapping[str, Any]) -> T5Config:
+    """`config` with `changes` applied; unknown keys and values of the wrong type are errors."""
+    unknown = [key for key in changes if key not in _FIELD_TYPES]
+    if unknown:
+        raise ValueError(
+            f"unknown T5Config key {unknown[0]!r}; valid keys: {', '.join(_FIELD_TYPES)}"
+        )
+    return dataclasses.replace(config, **{k: _coerce(k, v) for k, v in changes.items()})
+
+
+def parse_assignments(items: list[str]) -> dict[str, str]:
+    """`["d_model=256", "dtype=bfloat16"]` -> {"d_model": "256", "dtype": "bfloat16"}."""
+    changes = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"an override is KEY=VALUE, got {item!r}")
+        changes[key.strip()] = value
+    return changes
+
+
+# ---------------------------------------------------------------------------------------------
+# Parameter counts from shapes only.
+
+
+def parameter_counts(config: T5Config) -> dict[str, int]:
+    """Parameters per component: embedding, encoder, decoder, logits (0 when tied)."""
+    return dict(_parameter_counts(config))
+
+
+@functools.cache  # configs are frozen, hence hashable; tracing a 24-layer init takes ~1 s
+def _parameter_counts(config: T5Config) -> dict[str, int]:
+    import math
+
+    import jax
+
+    from model.t5 import abstract_params
+
+    counts = {"embedding": 0, "encoder": 0, "decoder": 0, "logits": 0}
+    for path, leaf in jax.tree_util.tree_leaves_with_path(abstract_params(config)):
+        keys = [getattr(k, "key", None) for k in path]
+        if "token_embedder" in keys:
+            part = "embedding"
+        elif "logits_dense" in keys:
+            part = "logits"
+        elif "encoder" in keys:
+            part = "encoder"
+        elif "decoder" in keys:
+            part = "decoder"
+        else:
+            raise AssertionError(f"parameter outside the known components: {keys}")
+        counts[part] += math.prod(leaf.shape)
+    return counts
+
+
+def parameter_count(config: T5Config) -> int:
+    """All trainable parameters, read off `jax.eval_shape` of the model's init (no allocation)."""
+    return sum(parameter_counts(config).values())

@@ -1,0 +1,231 @@
+"""T5 building blocks in Flax Linen: RMSNorm, relative position bias, attention, MLP, embedding.
+
+Follows Raffel et al. 2020 (JMLR) §2.1 and t5x `t5x/examples/t5/layers.py`:
+- RMSNorm ("T5 LayerNorm"): no mean subtraction, no bias, eps 1e-6, computed in float32.
+- Relative position bias: 32 buckets up to distance 128 (Mesh-TF `_relative_position_bucket`),
+  one (heads, buckets) table per stack, added to the self-attention logits.
+- Attention logits are not scaled by 1/sqrt(d_kv): the factor is folded into the query init,
+  which is equivalent under Adafactor (t5x `MultiHeadDotProductAttention`).
+- Masks are additive -1e10 biases; softmax runs in float32.
+- Dropout as Mesh-TF: one mask broadcast over the length axis (`broadcast_dims=(-2,)`).
+
+Parameters are float32 with logical axis names (`nn.with_logical_partitioning`); activations carry
+`nn.with_logical_constraint`. Both mean nothing until the caller binds a mesh and logical axis
+rules; partitioning lives apart from the model.
+Shapes: b batch, q/k query/key length, l length, d d_model, h heads, v d_kv, f d_ff, n vocab.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from flax import linen as nn
+
+Array = jax.Array
+
+MASK_VALUE = -1e10  # t5x: finite, so a fully masked row softmaxes to uniform rather than NaN
+
+# Initializers as t5x: fan-in scaled normal for attention, truncated normal for dense layers.
+attention_kernel_init = nn.initializers.variance_scaling(1.0, "fan_in", "normal")
+dense_kernel_init = nn.initializers.variance_scaling(1.0, "fan_in", "truncated_normal")
+relpos_init = nn.initializers.variance_scaling(1.0, "fan_avg", "uniform")
+
+
+def dense(features: int, names: tuple[str, str], dtype, init=dense_kernel_init, name=None):
+    """A bias-free dense layer with a float32 kernel named by logical axes, computed in dtype."""
+    return nn.Dense(
+        features,
+        use_bias=False,
+        dtype=dtype,
+        param_dtype=jnp.float32,
+        kernel_init=nn.with_logical_partitioning(init, names),
+        name=name,
+    )
+
+
+class RMSNorm(nn.Module):
+    """y = x * rsqrt(mean(x^2) + eps) * scale, in float32, returned in `dtype`.
+
+    (t5x casts to `dtype` before the scale multiply; HF, like this, scales before the cast.)
+    """
+
+    eps: float = 1e-6
+    dtype: jnp.dtype = jnp.float32
+
+    @nn.compact
+    def __call__(self, x: Array) -> Array:  # [..., d] -> [..., d]
+        scale = self.param(
+            "scale",
+            nn.with_logical_partitioning(nn.initializers.ones, ("embed",)),
+            (x.shape[-1],),
+            jnp.float32,
+        )
+        x = x.astype(jnp.float32)
+        mean_square = jnp.mean(jnp.square(x), axis=-1, keepdims=True)
+        return (x * jax.lax.rsqrt(mean_square + self.eps) * scale).astype(self.dtype)
+
+
+def relative_position_bucket(
+    relative_position, bidirectional: bool = True, num_buckets: int = 32, max_distance: int = 128
+) -> Array:
+    """Bucket of `key_position - query_position` (any int array shape); values in [0, buckets).
+
+    Bidirectional: half the buckets for keys in the past (incl. distance 0), half for the future.
+    Causal: future keys all land in bucket 0 (they are masked anyway). Within each half the first
+    `max_exact` distances get a bucket each, the rest log-spaced up to `max_distance`.
+    """
+    n = -jnp.asarray(relative_position, jnp.int32)  # > 0: key in the past
+    ret = jnp.zeros_like(n)
+    if bidirectional:
+        num_buckets //= 2
+        ret = ret + (n < 0).astype(jnp.int32) * num_buckets
+        n = jnp.abs(n)
+    else:
+        n = jnp.maximum(n, 0)
+    max_exact = num_buckets // 2
+    # float32 log with t5x's eps, so that exact powers (16, 32, 64 ...) do not round down.
+    log_ratio = jnp.log(n.astype(jnp.float32) / max_exact + np.finfo(np.float32).eps)
+    large = max_exact + (
+        log_ratio / np.log(max_distance / max_exact) * (num_buckets - max_exact)
+    ).astype(jnp.int32)
+    large = jnp.minimum(large, num_buckets - 1)
+    return ret + jnp.where(n < max_exact, n, large)
+
+
+class RelativePositionBias(nn.Module):
+    """One learned (heads, buckets) table; a stack builds one and shares it with its layers."""
+
+    num_heads: int
+    bidirectional: bool
+    num_buckets: int = 32
+    max_distance: int = 128
+
+    @nn.compact
+    def __call__(self, query_positions: Array, key_positions: Array) -> Array:
+        # query_positions [q], key_positions [k] (ints) -> bias [1, h, q, k] float32.
+        # Positions are arguments (not lengths) so a cached decode step can pass its own index.
+        table = self.param(
+            "rel_embedding",
+            nn.with_logical_partitioning(relpos_init, ("heads", "relpos_buckets")),
+            (self.num_heads, self.num_buckets),
+            jnp.float32,
+        )
+        relative = key_positions[None, :] - query_positions[:, None]  # [q, k]
+        buckets = relative_position_bucket(
+            relative, self.bidirectional, self.num_buckets, self.max_distance
+        )
+        return jnp.take(table, buckets, axis=1)[None]  # [1, h, q, k]
+
+
+def make_attention_mask(q_segment_ids: Array, kv_segment_ids: Array) -> Array:
+    """[b, q], [b, k] -> bool [b, 1, q, k]: same segment, and neither side padding (segment 0)."""
+    q = q_segment_ids[:, :, None]
+    k = kv_segment_ids[:, None, :]
+    return ((q == k) & (q != 0) & (k != 0))[:, None]
+
+
+def make_causal_mask(length: int) -> Array:
+    """bool [1, 1, l, l]: query i sees keys 0..i."""
+    idx = jnp.arange(length)
+    return (idx[None, :] <= idx[:, None])[None, None]
+
+
+def mask_to_bias(mask: Array) -> Array:
+    """bool mask -> additive float32 bias: 0 where allowed, -1e10 where masked."""
+    return jnp.where(mask, 0.0, MASK_VALUE).astype(jnp.float32)
+
+
+class MultiHeadAttention(nn.Module):
+    """Multi-head dot-product attention without 1/sqrt(d_kv) (folded into the query init)."""
+
+    num_heads: int
+    d_kv: int
+    dtype: jnp.dtype = jnp.float32
+    dropout_rate: float = 0.0
+
+    @nn.compact
+    def __call__(
+        self,
+        inputs_q: Array,  # [b, q, d]
+        inputs_kv: Array,  # [b, k, d]
+        mask: Array | None = None,  # bool, broadcastable to [b, h, q, k]
+        bias: Array | None = None,  # float, broadcastable to [b, h, q, k] (relative positions)
+        deterministic: bool = True,
+    ) -> Array:  # [b, q, d]
+        inner = self.num_heads * self.d_kv
+
+        def query_init(key, shape, dtype=jnp.float32):
+            return attention_kernel_init(key, shape, dtype) / np.sqrt(self.d_kv).astype(dtype)
+
+        names = ("embed", "joined_kv")
+        query = dense(inner, names, self.dtype, query_init, "query")(inputs_q)
+        key = dense(inner, names, self.dtype, attention_kernel_init, "key")(inputs_kv)
+        value = dense(inner, names, self.dtype, attention_kernel_init, "value")(inputs_kv)
+
+        def split_heads(x):  # [b, l, h * v] -> [b, l, h, v]
+            x = x.reshape(*x.shape[:-1], self.num_heads, self.d_kv)
+            return nn.with_logical_constraint(x, ("batch", "length", "heads", "kv"))
+
+        query, key, value = split_heads(query), split_heads(key), split_heads(value)
+
+        # Logits accumulate and softmax in float32 whatever the activation dtype.
+        logits = jnp.einsum("bqhv,bkhv->bhqk", query, key, preferred_element_type=jnp.float32)
+        if mask is not None:
+            logits = logits + mask_to_bias(mask)
+        if bias is not None:
+            logits = logits + bias.astype(jnp.float32)
+        probs = jax.nn.softmax(logits, axis=-1).astype(self.dtype)  # [b, h, q, k]
+        # Mesh-TF drops whole key columns: one mask shared by every query position.
+        probs = nn.Dropout(self.dropout_rate, broadcast_dims=(-2,))(probs, deterministic)
+
+        out = jnp.einsum("bhqk,bkhv->bqhv", probs, value)
+        out = out.reshape(*out.shape[:-2], inner)  # [b, q, h * v]
+        d_model = inputs_q.shape[-1]
+        return dense(d_model, ("joined_kv", "embed"), self.dtype, attention_kernel_init, "out")(out)
+
+
+class Mlp(nn.Module):
+    """v1.0: wo(relu(wi x)); T5.1.1 gated-GELU: wo(gelu(wi_0 x) * wi_1 x), tanh-approximate gelu."""
+
+    d_ff: int
+    kind: str = "relu"  # or "gated-gelu"
+    dtype: jnp.dtype = jnp.float32
+    dropout_rate: float = 0.0
+
+    @nn.compact
+    def __call__(self, x: Array, deterministic: bool = True) -> Array:  # [b, l, d] -> [b, l, d]
+        names = ("embed", "mlp")
+        if self.kind == "relu":
+            hidden = nn.relu(dense(self.d_ff, names, self.dtype, name="wi")(x))
+        elif self.kind == "gated-gelu":
+            gate = nn.gelu(dense(self.d_ff, names, self.dtype, name="wi_0")(x), approximate=True)
+            hidden = gate * dense(self.d_ff, names, self.dtype, name="wi_1")(x)
+        else:
+            raise ValueError(f"unknown MLP kind {self.kind!r}")
+        hidden = nn.Dropout(self.dropout_rate, broadcast_dims=(-2,))(hidden, deterministic)
+        hidden = nn.with_logical_constraint(hidden, ("batch", "length", "mlp"))  # [b, l, f]
+        return dense(x.shape[-1], ("mlp", "embed"), self.dtype, name="wo")(hidden)
+
+
+class Embed(nn.Module):
+    """Token embedding shared by encoder and decoder; `attend` gives tied logits in float32."""
+
+    vocab_size: int
+    features: int
+    dtype: jnp.dtype = jnp.float32
+
+    def setup(self):
+        self.embedding = self.param(
+            "embedding",
+            nn.with_logical_partitioning(nn.initializers.normal(stddev=1.0), ("vocab", "embed")),
+            (self.vocab_size, self.features),
+            jnp.float32,
+        )
+
+    def __call__(self, tokens: Array) -> Array:  # int [b, l] -> [b, l, d]
+        x = jnp.take(self.embedding, tokens, axis=0).astype(self.dtype)
+        return nn.with_logical_constraint(x, ("batch", "length", "embed"))
+
+    def attend(self, x: Array) -> Array:  # [b, l, d] -> float32 [b, l, n]
+        return jnp.dot(x.astype(jnp.float32), self.embedding.T)
