@@ -9,6 +9,9 @@ Follows Raffel et al. 2020 (JMLR) §2.1 and t5x `t5x/examples/t5/layers.py`:
 - Masks are additive -1e10 biases; softmax runs in float32.
 - Dropout as Mesh-TF: one mask broadcast over the length axis (`broadcast_dims=(-2,)`).
 
+Decode mode (`MultiHeadAttention(..., decode=True)`) keeps self-attention keys and values in the
+Linen "cache" collection, as t5x and flax do; model/t5.py describes the cache as a whole.
+
 Parameters are float32 with logical axis names (`nn.with_logical_partitioning`); activations carry
 `nn.with_logical_constraint`. Both mean nothing until the caller binds a mesh and logical axis
 rules; partitioning lives apart from the model.
@@ -152,6 +155,8 @@ class MultiHeadAttention(nn.Module):
         mask: Array | None = None,  # bool, broadcastable to [b, h, q, k]
         bias: Array | None = None,  # float, broadcastable to [b, h, q, k] (relative positions)
         deterministic: bool = True,
+        decode: bool = False,  # self-attention only: keep keys/values in the "cache" collection
+        decode_index: Array | None = None,  # int scalar: the cache slot this step writes
     ) -> Array:  # [b, q, d]
         inner = self.num_heads * self.d_kv
 
@@ -168,6 +173,8 @@ class MultiHeadAttention(nn.Module):
             return nn.with_logical_constraint(x, ("batch", "length", "heads", "kv"))
 
         query, key, value = split_heads(query), split_heads(key), split_heads(value)
+        if decode:
+            key, value = self._cached_keys_and_values(key, value, decode_index)
 
         # Logits accumulate and softmax in float32 whatever the activation dtype.
         logits = jnp.einsum("bqhv,bkhv->bhqk", query, key, preferred_element_type=jnp.float32)
@@ -183,6 +190,28 @@ class MultiHeadAttention(nn.Module):
         out = out.reshape(*out.shape[:-2], inner)  # [b, q, h * v]
         d_model = inputs_q.shape[-1]
         return dense(d_model, ("joined_kv", "embed"), self.dtype, attention_kernel_init, "out")(out)
+
+    def _cached_keys_and_values(
+        self, key: Array, value: Array, index: Array | None
+    ) -> tuple[Array, Array]:
+        """Decode mode. The first (init) pass sizes the cache from `key`: [b, max_length, h, v].
+
+        Afterwards each call brings one position ([b, 1, h, v]), writes it at `index` and returns
+        the whole cache; the caller's mask hides the slots past `index` (still zeros).
+        """
+        initialized = self.has_variable("cache", "cached_key")
+        cached_key = self.variable("cache", "cached_key", jnp.zeros, key.shape, key.dtype)
+        cached_value = self.variable("cache", "cached_value", jnp.zeros, value.shape, value.dtype)
+        if not initialized:
+            return key, value
+        if key.shape[1] != 1:
+            raise ValueError(f"a cached decode step takes one position, got {key.shape[1]}")
+        if index is None:
+            raise ValueError("a cached decode step needs decode_index")
+        start = (0, index, 0, 0)
+        cached_key.value = jax.lax.dynamic_update_slice(cached_key.value, key, start)
+        cached_value.value = jax.lax.dynamic_update_slice(cached_value.value, value, start)
+        return cached_key.value, cached_value.value  # [b, max_length, h, v]
 
 
 class Mlp(nn.Module):

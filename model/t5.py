@@ -12,6 +12,18 @@ Packed batches (seqio `EncDecFeatureConverter(pack=True)`) carry segment ids, 0 
 encoder self-attention, decoder self-attention (and causal) and cross-attention are then
 block-diagonal. Relative positions come from arange(length); the bias depends only on distance,
 so within a segment it equals the example's own, and `*_positions` are accepted but not needed.
+
+Incremental decoding (t5x `decode=True`) uses Linen's "cache" collection, as t5x and flax do,
+rather than a cache pytree threaded through every call: the modules stay the same code for
+training and decoding, and to the caller the collection is still a plain pytree (decoding.py
+reorders it between beams with `tree_map`). `init_cache(config, batch, max_decode_length)` makes
+it: per decoder layer `self_attention/{cached_key,cached_value}` [b, max_decode_length, h, v] in
+the activation dtype, and one `decoder/cache_index` (int32 scalar, the next position). Each
+`decode(..., decode=True)` call then takes one token per row ([b, 1]), writes its keys/values at
+`cache_index`, attends to slots 0..cache_index, adds the causal relative bias of query position
+`cache_index` against every slot, and increments the index. Cross-attention is not cached: its
+keys/values are recomputed from the encoder output each step (as t5x); the encoder runs once.
+Decode mode is for unpacked rows (all rows share one index); packed segment ids are refused.
 """
 
 from __future__ import annotations
@@ -95,10 +107,16 @@ class DecoderLayer(nn.Module):
         cross_mask: Array,  # bool [b, 1, q, k]
         position_bias: Array,  # [1, h, q, q]
         deterministic: bool,
+        decode: bool = False,
+        decode_index: Array | None = None,  # int scalar, the cache slot of this step
     ) -> Array:
+        # In a cached step q = 1 and the self-attention keys are the cache's max_length slots:
+        # self_mask [1, 1, 1, max_length], position_bias [1, h, 1, max_length].
         cfg = self.config
         y = _norm(cfg, "pre_self_attention_layer_norm")(x)
-        y = _attention(cfg, "self_attention")(y, y, self_mask, position_bias, deterministic)
+        y = _attention(cfg, "self_attention")(
+            y, y, self_mask, position_bias, deterministic, decode, decode_index
+        )
         x = x + _dropout(cfg, y, deterministic)
         y = _norm(cfg, "pre_cross_attention_layer_norm")(x)
         # No position bias across stacks: encoder and decoder positions are not comparable.
@@ -139,8 +157,7 @@ class Encoder(nn.Module):
 
 
 class Decoder(nn.Module):
-    """Decoder stack and the logits layer. A KV cache would enter through `self_attention` and
-    the query positions given to `relpos_bias` (one step at the cache index)."""
+    """Decoder stack and the logits layer; with `decode=True`, one cached step at a time."""
 
     config: T5Config
     embedder: Embed
@@ -150,17 +167,33 @@ class Decoder(nn.Module):
         self,
         encoded: Array,  # [b, k, d]
         tokens: Array,  # int [b, q]
-        self_mask: Array,  # bool [b, 1, q, q]
+        self_mask: Array | None,  # bool [b, 1, q, q]; None: causal (decode mode builds its own)
         cross_mask: Array,  # bool [b, 1, q, k]
         deterministic: bool,
+        decode: bool = False,
     ) -> Array:  # float32 [b, q, n]
         cfg = self.config
-        positions = jnp.arange(tokens.shape[1])
-        position_bias = _relative_bias(cfg, bidirectional=False)(positions, positions)
+        relpos_bias = _relative_bias(cfg, bidirectional=False)
+        index = None
+        if decode and self.has_variable("cache", "cache_index"):
+            # One cached step: the query sits at `index`, the keys are every cache slot.
+            cache_index = self.variable("cache", "cache_index", jnp.zeros, (), jnp.int32)
+            index = cache_index.value
+            slots = jnp.arange(self._cache_length())
+            position_bias = relpos_bias(index[None], slots)  # [1, h, 1, max_length]
+            self_mask = (slots <= index)[None, None, None, :]  # [1, 1, 1, max_length]
+            cache_index.value = index + 1
+        else:
+            if decode:  # init pass: the cache is sized from `tokens`, the index starts at 0
+                self.variable("cache", "cache_index", jnp.zeros, (), jnp.int32)
+            positions = jnp.arange(tokens.shape[1])
+            position_bias = relpos_bias(positions, positions)
+            if self_mask is None:
+                self_mask = make_causal_mask(tokens.shape[1])
         y = _dropout(cfg, self.embedder(tokens), deterministic)
         for i in range(cfg.num_decoder_layers):
             y = DecoderLayer(cfg, name=f"layers_{i}")(
-                y, encoded, self_mask, cross_mask, position_bias, deterministic
+                y, encoded, self_mask, cross_mask, position_bias, deterministic, decode, index
             )
         y = _norm(cfg, "decoder_norm")(y)
         y = _dropout(cfg, y, deterministic)
@@ -173,6 +206,12 @@ class Decoder(nn.Module):
             )
             logits = head(y.astype(jnp.float32))
         return nn.with_logical_constraint(logits, ("batch", "length", "vocab"))
+
+    def _cache_length(self) -> int:
+        # The max decode length is the cache's length axis; with no layers nothing attends.
+        if self.config.num_decoder_layers == 0:
+            return 1
+        return self.variables["cache"]["layers_0"]["self_attention"]["cached_key"].shape[1]
 
 
 def _encoder_segments(tokens: Array, segment_ids: Array | None) -> Array:
@@ -211,10 +250,20 @@ class Transformer(nn.Module):
         decoder_segment_ids: Array | None = None,
         decoder_positions: Array | None = None,  # unused: the bias comes from arange(q)
         deterministic: bool = True,
+        decode: bool = False,  # one cached step per call; needs `init_cache` and mutable "cache"
     ) -> Array:  # float32 [b, q, n]
         del decoder_positions
         if (encoder_segment_ids is None) != (decoder_segment_ids is None):
             raise ValueError("packed inputs need both encoder_segment_ids and decoder_segment_ids")
+        if decode:
+            if decoder_segment_ids is not None:
+                raise ValueError("decode=True takes unpacked rows: no segment ids")
+            # decoder_input_tokens [b, 1] (the previous output; 0 = start at step 0).
+            encoder_segments = _encoder_segments(encoder_input_tokens, None)
+            cross_mask = make_attention_mask(jnp.ones_like(decoder_input_tokens), encoder_segments)
+            return self.decoder(
+                encoded, decoder_input_tokens, None, cross_mask, deterministic, decode=True
+            )
         encoder_segments = _encoder_segments(encoder_input_tokens, encoder_segment_ids)
         # The start token is 0, so decoder padding is known only from segment ids; unpacked,
         # padding sits at the end and the causal mask already keeps it from real positions.
@@ -251,6 +300,26 @@ class Transformer(nn.Module):
             decoder_positions,
             deterministic,
         )
+
+
+def init_cache(config: T5Config, batch_size: int, max_decode_length: int):
+    """A zero decode cache for `batch_size` rows of up to `max_decode_length` tokens.
+
+    Shapes come from `jax.eval_shape` of an init in decode mode (nothing else is allocated), so
+    they always match what `Transformer.decode(..., decode=True)` reads; works under `jit` too.
+    """
+    if batch_size < 1 or max_decode_length < 1:
+        raise ValueError(
+            f"init_cache needs batch_size and max_decode_length >= 1, "
+            f"got {batch_size} and {max_decode_length}"
+        )
+    model = Transformer(config)
+    encoded = jax.ShapeDtypeStruct((batch_size, 1, config.d_model), jnp.dtype(config.dtype))
+    encoder_tokens = jax.ShapeDtypeStruct((batch_size, 1), jnp.int32)
+    decoder_tokens = jax.ShapeDtypeStruct((batch_size, max_decode_length), jnp.int32)
+    init = functools.partial(model.init, decode=True, method=Transformer.decode)
+    shapes = jax.eval_shape(init, jax.random.key(0), encoded, encoder_tokens, decoder_tokens)
+    return jax.tree_util.tree_map(lambda s: jnp.zeros(s.shape, s.dtype), shapes["cache"])
 
 
 def abstract_params(config: T5Config):
