@@ -63,7 +63,8 @@ def _choice_error(field: str, value: Any, choices: tuple[str, ...]) -> str:
 # T5.1.1: gated-GELU, untied logits, dropout 0.0 for pretraining (set 0.1 to fine-tune).
 
 
-def _t5_v1_0(d_model: int, d_ff: int, layers: int, heads: int, d_kv: int) -> T5Config:
+def _t5(version: str, d_model: int, d_ff: int, layers: int, heads: int, d_kv: int) -> T5Config:
+    v1_0 = version == "1.0"
     return T5Config(
         d_model=d_model,
         d_ff=d_ff,
@@ -71,40 +72,26 @@ def _t5_v1_0(d_model: int, d_ff: int, layers: int, heads: int, d_kv: int) -> T5C
         num_decoder_layers=layers,
         num_heads=heads,
         d_kv=d_kv,
-        mlp="relu",
-        tied_embeddings=True,
-        dropout_rate=0.1,
-    )
-
-
-def _t5_v1_1(d_model: int, d_ff: int, layers: int, heads: int, d_kv: int) -> T5Config:
-    return T5Config(
-        d_model=d_model,
-        d_ff=d_ff,
-        num_encoder_layers=layers,
-        num_decoder_layers=layers,
-        num_heads=heads,
-        d_kv=d_kv,
-        mlp="gated-gelu",
-        tied_embeddings=False,
-        dropout_rate=0.0,
+        mlp="relu" if v1_0 else "gated-gelu",
+        tied_embeddings=v1_0,
+        dropout_rate=0.1 if v1_0 else 0.0,
     )
 
 
 PRESETS: dict[str, Callable[[], T5Config]] = {
-    "t5-small": lambda: _t5_v1_0(512, 2048, 6, 8, 64),
-    "t5-base": lambda: _t5_v1_0(768, 3072, 12, 12, 64),
-    "t5-large": lambda: _t5_v1_0(1024, 4096, 24, 16, 64),
-    "t5-3b": lambda: _t5_v1_0(1024, 16384, 24, 32, 128),
-    "t5-11b": lambda: _t5_v1_0(1024, 65536, 24, 128, 128),
-    "t5.1.1-small": lambda: _t5_v1_1(512, 1024, 8, 6, 64),
-    "t5.1.1-base": lambda: _t5_v1_1(768, 2048, 12, 12, 64),
-    "t5.1.1-large": lambda: _t5_v1_1(1024, 2816, 24, 16, 64),
-    "t5.1.1-xl": lambda: _t5_v1_1(2048, 5120, 24, 32, 64),
-    "t5.1.1-xxl": lambda: _t5_v1_1(4096, 10240, 24, 64, 64),
+    "t5-small": lambda: _t5("1.0", 512, 2048, 6, 8, 64),
+    "t5-base": lambda: _t5("1.0", 768, 3072, 12, 12, 64),
+    "t5-large": lambda: _t5("1.0", 1024, 4096, 24, 16, 64),
+    "t5-3b": lambda: _t5("1.0", 1024, 16384, 24, 32, 128),
+    "t5-11b": lambda: _t5("1.0", 1024, 65536, 24, 128, 128),
+    "t5.1.1-small": lambda: _t5("1.1", 512, 1024, 8, 6, 64),
+    "t5.1.1-base": lambda: _t5("1.1", 768, 2048, 12, 12, 64),
+    "t5.1.1-large": lambda: _t5("1.1", 1024, 2816, 24, 16, 64),
+    "t5.1.1-xl": lambda: _t5("1.1", 2048, 5120, 24, 32, 64),
+    "t5.1.1-xxl": lambda: _t5("1.1", 4096, 10240, 24, 64, 64),
     # Tiny shapes for tests and smoke runs; heads * d_kv != d_model on purpose in the v1.1 one.
-    "t5-tiny": lambda: dataclasses.replace(_t5_v1_0(32, 64, 2, 4, 8), vocab_size=128),
-    "t5.1.1-tiny": lambda: dataclasses.replace(_t5_v1_1(32, 48, 2, 3, 8), vocab_size=128),
+    "t5-tiny": lambda: dataclasses.replace(_t5("1.0", 32, 64, 2, 4, 8), vocab_size=128),
+    "t5.1.1-tiny": lambda: dataclasses.replace(_t5("1.1", 32, 48, 2, 3, 8), vocab_size=128),
 }
 
 

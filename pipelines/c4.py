@@ -334,10 +334,14 @@ def is_dry_run(options) -> bool:
     return bool(options.view_as(TestOptions).dry_run)
 
 
-def main(argv: list[str] | None = None) -> int:
+def quiet_beam_logging() -> None:
+    """Warnings and up only; the local job service relays every worker's start-up warnings."""
     logging.getLogger().setLevel(logging.WARNING)
-    # The local job service relays every worker's start-up warnings; they are noise here.
     logging.getLogger("apache_beam.runners.portability.local_job_service").setLevel(logging.ERROR)
+
+
+def main(argv: list[str] | None = None) -> int:
+    quiet_beam_logging()
     try:
         stats = run(argv)
     except UsageError as e:

@@ -554,9 +554,7 @@ def _not_about_seqios_generator(record: logging.LogRecord) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.getLogger().setLevel(logging.WARNING)
-    # The local job service relays every worker's start-up warnings; they are noise here.
-    logging.getLogger("apache_beam.runners.portability.local_job_service").setLevel(logging.ERROR)
+    c4.quiet_beam_logging()
     logging.getLogger("apache_beam.transforms.core").addFilter(_not_about_seqios_generator)
     try:
         report = run(argv)

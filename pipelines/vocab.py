@@ -28,7 +28,6 @@ import argparse
 import dataclasses
 import hashlib
 import json
-import logging
 import os
 import shutil
 import sys
@@ -42,6 +41,7 @@ from pipelines.c4 import (
     default_runner_options,
     is_dataflow,
     is_dry_run,
+    quiet_beam_logging,
     strict_beam_options,
 )
 from tasks import vocab as spm_vocab
@@ -553,8 +553,7 @@ def main(argv: list[str] | None = None) -> int:
     if argv[0] != "train":
         print(f"c4forge vocab: error: unknown action {argv[0]!r} (try `train`)", file=sys.stderr)
         return 2
-    logging.getLogger().setLevel(logging.WARNING)
-    logging.getLogger("apache_beam.runners.portability.local_job_service").setLevel(logging.ERROR)
+    quiet_beam_logging()
     try:
         summary = run(argv[1:])
     except UsageError as e:
