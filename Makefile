@@ -17,7 +17,7 @@ setup: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e ".[tasks,model,reference,dev]"
+	$(BIN)/python -m pip install -q -e ".[tasks,model,reference,dev,hf]"
 	touch $@
 
 demo: setup

@@ -107,17 +107,18 @@ def preset(name: str) -> T5Config:
 # ---------------------------------------------------------------------------------------------
 # Strict overrides: `--set d_model=256` style strings, coerced to each field's type.
 
-_FIELD_TYPES: dict[str, type] = {
-    f.name: {"int": int, "float": float, "bool": bool, "str": str}[f.type]
-    for f in dataclasses.fields(T5Config)
-}
+_TYPES = {"int": int, "float": float, "bool": bool, "str": str}
 _TRUE = ("true", "1", "yes", "on")
 _FALSE = ("false", "0", "no", "off")
 
 
-def _coerce(key: str, value: Any) -> Any:
-    kind = _FIELD_TYPES[key]
-    bad = ValueError(f"T5Config.{key} wants {kind.__name__}, got {value!r}")
+def field_types(cls: type) -> dict[str, type]:
+    """{field: int | float | bool | str} of a config dataclass (annotations are strings here)."""
+    return {f.name: _TYPES[f.type] for f in dataclasses.fields(cls)}
+
+
+def _coerce(owner: str, key: str, kind: type, value: Any) -> Any:
+    bad = ValueError(f"{owner}.{key} wants {kind.__name__}, got {value!r}")
     if isinstance(value, str):
         text = value.strip()
         if kind is bool:
@@ -146,14 +147,18 @@ def _coerce(key: str, value: Any) -> Any:
     raise bad
 
 
-def override(config: T5Config, changes: Mapping[str, Any]) -> T5Config:
-    """`config` with `changes` applied; unknown keys and values of the wrong type are errors."""
-    unknown = [key for key in changes if key not in _FIELD_TYPES]
+def override(config: Any, changes: Mapping[str, Any]) -> Any:
+    """`config` (a frozen config dataclass) with `changes` applied; unknown keys and values of
+    the wrong type are errors. Strings are coerced to the field's type ("3" -> 3, "on" -> True).
+    """
+    owner = type(config).__name__
+    types = field_types(type(config))
+    unknown = [key for key in changes if key not in types]
     if unknown:
-        raise ValueError(
-            f"unknown T5Config key {unknown[0]!r}; valid keys: {', '.join(_FIELD_TYPES)}"
-        )
-    return dataclasses.replace(config, **{k: _coerce(k, v) for k, v in changes.items()})
+        raise ValueError(f"unknown {owner} key {unknown[0]!r}; valid keys: {', '.join(types)}")
+    return dataclasses.replace(
+        config, **{k: _coerce(owner, k, types[k], v) for k, v in changes.items()}
+    )
 
 
 def parse_assignments(items: list[str]) -> dict[str, str]:

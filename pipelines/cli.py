@@ -4,6 +4,9 @@ c4forge corpus build --input 'data/*.warc.wet.gz' --output out/c4 --config en
 c4forge vocab train --corpus out/c4 --size 32000 --output vocab/
 c4forge tasks list | show NAME | cache --tasks NAME... --output DIR
 c4forge model info t5.1.1-base
+c4forge train --mixture NAME --model t5.1.1-small --steps N --batch B --lengths 512,114 --out DIR
+c4forge infer --checkpoint DIR "translate English to German: ..."
+c4forge eval --checkpoint DIR --tasks NAME
 c4forge demo --output out/demo
 """
 
@@ -37,6 +40,13 @@ def main(argv: list[str] | None = None) -> int:
         "tasks", help="list, show and cache seqio tasks (`c4forge tasks --help`)", add_help=False
     )
     sub.add_parser("model", help="T5 architectures (`c4forge model info NAME`)", add_help=False)
+    sub.add_parser("train", help="train T5 on a mixture (`c4forge train --help`)", add_help=False)
+    sub.add_parser(
+        "eval", help="a checkpoint's metrics on tasks (`c4forge eval --help`)", add_help=False
+    )
+    sub.add_parser(
+        "infer", help="decode text with a checkpoint (`c4forge infer --help`)", add_help=False
+    )
     sub.add_parser("demo", help="the main job on the bundled sample", add_help=False)
 
     if argv[:2] == ["corpus", "build"]:
@@ -59,6 +69,14 @@ def main(argv: list[str] | None = None) -> int:
         from pipelines import model_cli
 
         return model_cli.main(argv[1:])
+    if argv[:1] == ["train"]:
+        from pipelines import train_cli
+
+        return train_cli.main(argv[1:])
+    if argv[:1] in (["infer"], ["eval"]):
+        from pipelines import infer_cli
+
+        return infer_cli.main(argv[:1], argv[1:])
     if argv[:1] == ["demo"]:
         from pipelines import demo
 

@@ -1,0 +1,535 @@
+"""`c4forge train`: launch mixture training. The one module that joins `tasks` and `model`.
+
+c4forge train --mixture c4_en_v310_mix --model t5.1.1-small --steps 10000 --batch 128 \\
+    --lengths 512,114 --out runs/small --c4 out/c4 --vocab vocab/ [--set key=value ...]
+c4forge train --resume --out runs/small                # after a crash: the exact next batch
+c4forge train --init-from runs/small --mixture glue_v002_proportional --out runs/glue ...
+c4forge train --distributed ...                        # every host of a pod slice, same command
+
+Settings: the preset (`--model`) or the checkpoint's model (`--init-from`), then `--set` for any
+T5Config or TrainConfig field (model/trainer.py), strictly (unknown key -> error). Fine-tuning
+(`--init-from`) starts from t5x's finetune.gin: constant learning rate 1e-3, dropout 0.1. The
+resolved settings are written to OUT/config.json before anything is compiled; `--resume` reads
+them back (only --steps may change). Everything that can be wrong with the input (unknown
+mixture, vocabulary larger than the model's, mesh that cannot shard the model, batch that does
+not split, a checkpoint of another shape) is one `c4forge train: error:` line, exit 2, before
+any compilation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import difflib
+import json
+import math
+import os
+import sys
+import time
+
+USAGE_EXIT = 2
+DIVERGED_EXIT = 1
+DEFAULT_MODEL = "t5.1.1-small"
+
+
+class UsageError(Exception):
+    pass
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from tasks.catalog import add_catalog_args
+
+    parser = argparse.ArgumentParser(
+        prog="c4forge train",
+        description="Train T5 on a seqio task or mixture (CPU, GPU or TPU; one or many hosts).",
+    )
+    parser.add_argument("--mixture", help="registered task or mixture to train on (required)")
+    parser.add_argument(
+        "--model", help=f"preset, see `c4forge model list` (default {DEFAULT_MODEL})"
+    )
+    parser.add_argument("--steps", type=int, help="train up to this step (default 1000)")
+    parser.add_argument("--batch", type=int, help="global batch size in rows (default 128)")
+    parser.add_argument("--lengths", help="INPUTS,TARGETS sequence lengths (default 512,114)")
+    parser.add_argument("--out", help="run directory: config, checkpoints, logs (required)")
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="any model or training setting, e.g. --set dropout_rate=0.1 --set "
+        "partitioning=fsdp (repeatable; `c4forge train --settings` lists them)",
+    )
+    parser.add_argument(
+        "--resume", action="store_true", help="continue OUT from its latest checkpoint"
+    )
+    parser.add_argument(
+        "--init-from",
+        metavar="PATH",
+        help="fine-tune: start from this run, checkpoint or HF T5 weights directory",
+    )
+    parser.add_argument(
+        "--eval-mixture", help="evaluate on this task or mixture (default: --mixture)"
+    )
+    parser.add_argument(
+        "--settings",
+        action="store_true",
+        help="list every --set key with its type and default, and exit",
+    )
+    hosts = parser.add_argument_group("multi-host")
+    hosts.add_argument(
+        "--distributed",
+        action="store_true",
+        help="call jax.distributed.initialize() (TPU pods and SLURM find their peers)",
+    )
+    hosts.add_argument("--coordinator", help="HOST:PORT of process 0 (elsewhere)")
+    hosts.add_argument("--num-processes", type=int, help="hosts in all (with --coordinator)")
+    hosts.add_argument("--process-id", type=int, help="this host's index (with --coordinator)")
+    add_catalog_args(parser)
+    return parser
+
+
+# ---------------------------------------------------------------------------------------------
+# Settings.
+
+
+def _lengths(text: str) -> tuple[int, int]:
+    try:
+        inputs, targets = (int(x) for x in text.split(","))
+    except ValueError:
+        raise UsageError(f"--lengths wants INPUTS,TARGETS, got {text!r}") from None
+    return inputs, targets
+
+
+def _split_overrides(items: list[str]) -> tuple[dict, dict]:
+    from model.config import T5Config, field_types, parse_assignments
+    from model.trainer import TrainConfig
+
+    changes = parse_assignments(items)
+    model_keys, train_keys = field_types(T5Config), field_types(TrainConfig)
+    for key in changes:
+        if key not in model_keys and key not in train_keys:
+            raise UsageError(
+                f"unknown setting {key!r}; model: {', '.join(model_keys)}; "
+                f"training: {', '.join(train_keys)}"
+            )
+    return (
+        {k: v for k, v in changes.items() if k in model_keys},
+        {k: v for k, v in changes.items() if k in train_keys},
+    )
+
+
+def _catalog_settings(args: argparse.Namespace) -> dict:
+    def local(path):  # absolute, so the run can be resumed or decoded from anywhere
+        return os.path.abspath(path) if path and "://" not in path else path
+
+    return {
+        "vocab": local(args.vocab),
+        "extra_ids": args.extra_ids,
+        "c4": local(args.c4),
+        "c4_version": args.c4_version,
+        "c4_config": args.c4_config,
+        "tfds_data_dir": local(args.tfds_data_dir),
+        "modules": list(args.module),
+    }
+
+
+def resolve(args: argparse.Namespace) -> dict:
+    """The run's settings as JSON: from the flags, or from OUT/config.json with --resume."""
+    if args.resume:
+        return _resume_settings(args)
+    from model.config import override, preset
+    from model.trainer import TrainConfig, fine_tuning
+
+    if not args.mixture:
+        raise UsageError("--mixture is required (see `c4forge tasks list`)")
+    model_changes, train_changes = _split_overrides(args.overrides)
+    train = TrainConfig()
+    if args.init_from:
+        if args.model:
+            raise UsageError(
+                "--init-from takes the model from the checkpoint; drop --model "
+                "(--set may still change dropout_rate or dtype)"
+            )
+        from pipelines.runs import load_model
+
+        try:
+            base = load_model(args.init_from).config
+        except (FileNotFoundError, ValueError) as e:
+            raise UsageError(str(e)) from None
+        base = dataclasses.replace(base, dropout_rate=0.1)  # t5x finetune.gin
+        train = fine_tuning(train)
+    else:
+        base = preset(args.model or DEFAULT_MODEL)
+    if args.steps is not None:
+        train = dataclasses.replace(train, steps=args.steps)
+    if args.batch is not None:
+        train = dataclasses.replace(train, batch_size=args.batch)
+    if args.lengths:
+        inputs, targets = _lengths(args.lengths)
+        train = dataclasses.replace(train, inputs_length=inputs, targets_length=targets)
+    model = override(base, model_changes)
+    train = override(train, train_changes)
+    return {
+        "mixture": args.mixture,
+        "eval_mixture": args.eval_mixture or args.mixture,
+        "model_preset": None if args.init_from else (args.model or DEFAULT_MODEL),
+        "init_from": os.path.abspath(args.init_from) if args.init_from else None,
+        "model": dataclasses.asdict(model),
+        "train": dataclasses.asdict(train),
+        "catalog": _catalog_settings(args),
+    }
+
+
+def _resume_settings(args: argparse.Namespace) -> dict:
+    from pipelines.runs import read_config
+
+    try:
+        saved = read_config(args.out)
+    except FileNotFoundError as e:
+        raise UsageError(f"--resume: {e}") from None
+    given = {
+        "--mixture": (args.mixture, saved["mixture"]),
+        "--model": (args.model, saved.get("model_preset")),
+        "--batch": (args.batch, saved["train"]["batch_size"]),
+        "--init-from": (
+            args.init_from and os.path.abspath(args.init_from),
+            saved.get("init_from"),
+        ),
+    }
+    if args.lengths:
+        want = (saved["train"]["inputs_length"], saved["train"]["targets_length"])
+        given["--lengths"] = (_lengths(args.lengths), want)
+    for flag, (value, kept) in given.items():
+        if value is not None and value != kept:
+            raise UsageError(
+                f"{flag} {value} differs from the run's {kept}: a resumed run keeps its "
+                "settings (only --steps may change)"
+            )
+    if args.overrides:
+        raise UsageError("--set cannot change a resumed run (only --steps may change)")
+    if args.steps is not None:
+        saved["train"]["steps"] = args.steps
+    return saved
+
+
+def _check_inputs(settings: dict, model, train) -> None:
+    """Mixture known, vocabulary fits the model: one line each, before compiling."""
+    import seqio
+
+    from tasks.catalog import require_vocab_file
+
+    for key in ("mixture", "eval_mixture"):
+        name = settings[key]
+        try:
+            provider = seqio.get_mixture_or_task(name)
+        except ValueError:
+            known = sorted(seqio.TaskRegistry.names()) + sorted(seqio.MixtureRegistry.names())
+            near = difflib.get_close_matches(name, known, n=3)
+            hint = f"nearest: {', '.join(near)}" if near else "see `c4forge tasks list`"
+            raise UsageError(f"unknown task or mixture {name!r} ({hint})") from None
+        tasks = provider.tasks if isinstance(provider, seqio.Mixture) else [provider]
+        for task in tasks:
+            vocabulary = task.output_features["targets"].vocabulary
+            require_vocab_file(vocabulary)
+            size = vocabulary.vocab_size
+            if size > model.vocab_size:
+                rounded = 128 * math.ceil(size / 128)
+                raise UsageError(
+                    f"{task.name}'s vocabulary has {size} ids (sentinels included) but the "
+                    f"model's vocab_size is {model.vocab_size}: --set vocab_size={rounded}"
+                )
+
+
+# ---------------------------------------------------------------------------------------------
+# Reports: metrics.jsonl, log.jsonl, TensorBoard and a progress line (process 0 only).
+
+
+class RunReporter:
+    """model.trainer.Reporter's methods (duck-typed: this module imports no JAX at load)."""
+
+    def __init__(self, run_dir: str, total_steps: int, start_step: int, enabled: bool):
+        self.enabled, self.total, self.start = enabled, total_steps, start_step
+        self.run_dir = run_dir
+        self._tty = sys.stderr.isatty()
+        self._writer = None
+        if enabled:
+            _truncate_metrics(os.path.join(run_dir, "metrics.jsonl"), start_step)
+            import tensorflow as tf
+
+            self._writer = tf.summary.create_file_writer(os.path.join(run_dir, "tensorboard"))
+
+    def _append(self, name: str, row: dict) -> None:
+        with open(os.path.join(self.run_dir, name), "a") as f:
+            f.write(json.dumps(row) + "\n")
+
+    def _scalars(self, step: int, scalars: dict, prefix: str) -> None:
+        import tensorflow as tf
+
+        with self._writer.as_default(step=step):
+            for key, value in scalars.items():
+                tf.summary.scalar(prefix + key, value)
+        self._writer.flush()
+
+    def step(self, step: int, metrics: dict) -> None:
+        if self.enabled:
+            self._append("metrics.jsonl", {"step": step, **metrics})
+
+    def log(self, step: int, scalars: dict) -> None:
+        if not self.enabled:
+            return
+        self._append("log.jsonl", {"step": step, **scalars})
+        self._scalars(step, scalars, "train/")
+        self._progress(step, scalars)
+
+    def eval(self, step: int, scalars: dict) -> None:
+        if not self.enabled or not scalars:
+            return
+        self._append("log.jsonl", {"step": step, "eval": True, **scalars})
+        self._scalars(step, scalars, "eval/")
+        shown = "  ".join(f"{k} {v:.4g}" for k, v in scalars.items())
+        self._line(f"eval at step {step}: {shown}", final=True)
+
+    def checkpoint(self, step: int, seconds: float) -> None:
+        if self.enabled and not self._tty:
+            print(f"checkpoint {step} saved in {seconds:.1f}s", file=sys.stderr)
+
+    def _progress(self, step: int, s: dict) -> None:
+        width = 24
+        done = int(width * step / self.total)
+        bar = "#" * done + "." * (width - done)
+        text = f"[{bar}] step {step}/{self.total}  loss {s['loss_per_token']:.4f}"
+        text += f"  acc {s['accuracy']:.3f}"
+        if "tokens_per_second" in s:
+            text += f"  {s['tokens_per_second']:,.0f} tok/s"
+            text += f"  MFU {100 * s['mfu']:.1f}%" if "mfu" in s else "  MFU n/a"
+            eta = (self.total - step) * s["step_seconds"]
+            text += f"  eta {time.strftime('%H:%M:%S', time.gmtime(eta))}"
+        self._line(text, final=step == self.total)
+
+    def _line(self, text: str, final: bool) -> None:
+        if self._tty:
+            end = "\n" if final else ""
+            print("\r" + text.ljust(100), end=end, file=sys.stderr, flush=True)
+        else:
+            print(text, file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+
+
+def _truncate_metrics(path: str, start_step: int) -> None:
+    # A resumed run re-trains the steps after its checkpoint: drop their old lines.
+    if not os.path.exists(path):
+        return
+    with open(path) as f:
+        keep = [line for line in f if json.loads(line)["step"] <= start_step]
+    with open(path, "w") as f:
+        f.writelines(keep)
+
+
+# ---------------------------------------------------------------------------------------------
+# Evaluation: validation loss on the eval mixture, and the tasks' own metrics with decoding.
+
+
+def make_evaluate(trainer, settings: dict, model, train, shard: tuple[int, int]):
+    import jax
+    import seqio
+
+    from model.decoding import make_predict_fn
+    from tasks import evaluation
+    from tasks.feed import Feed
+
+    name = settings["eval_mixture"]
+    provider = seqio.get_mixture_or_task(name)
+    tasks = provider.tasks if isinstance(provider, seqio.Mixture) else [provider]
+    scored = [
+        t.name
+        for t in tasks
+        if "validation" in t.splits and (t.predict_metric_fns or t.predict_with_aux_metric_fns)
+    ]
+    host_batch = train.batch_size // shard[1]
+    skipped: list[bool] = []
+
+    def evaluate(params, step: int) -> dict[str, float]:
+        del step
+        out: dict[str, float] = {}
+        if train.eval_batches:
+            try:
+                feed = Feed(
+                    name,
+                    train.lengths,
+                    host_batch,
+                    split="validation",
+                    seed=train.seed,
+                    shard_index=shard[0],
+                    shard_count=shard[1],
+                )
+            except ValueError:  # no task with a validation split
+                feed = None
+            try:
+                losses = trainer.validation_loss(params, feed, train.eval_batches) if feed else {}
+            except ValueError as e:  # e.g. an empty validation split: say so once, go on
+                if not skipped:
+                    print(f"c4forge train: validation loss skipped: {e}", file=sys.stderr)
+                skipped.append(True)
+                losses = {}
+            out.update({f"validation_{k}": v for k, v in losses.items()})
+        if train.eval_examples and scored and jax.process_count() == 1:
+            predict_fn = make_predict_fn(
+                params,
+                model,
+                max_decode_length=train.targets_length,
+                method=train.decode,
+                beam_size=train.beam_size,
+                seed=train.seed,
+            )
+            for task in scored:
+                results = evaluation.evaluate(
+                    task,
+                    predict_fn,
+                    feature_lengths=train.lengths,
+                    num_examples=train.eval_examples,
+                    batch_size=min(host_batch, 32),
+                )
+                for metric, value in results.get(task, {}).items():
+                    if isinstance(value, float):
+                        out[f"{task}/{metric}"] = value
+        return out
+
+    return evaluate
+
+
+# ---------------------------------------------------------------------------------------------
+# The command.
+
+
+def _start_distributed(args: argparse.Namespace) -> None:
+    import jax
+
+    if args.coordinator:
+        jax.distributed.initialize(args.coordinator, args.num_processes, args.process_id)
+    elif args.distributed:
+        jax.distributed.initialize()
+
+
+def prepare(args: argparse.Namespace):
+    """Everything before the first step: settings, tasks, checks, mesh, state, data.
+    Raises UsageError (one line) for anything wrong with the input."""
+    from model.trainer import TrainConfig
+    from pipelines.runs import load_model, model_config, write_config
+    from tasks.catalog import register
+    from tasks.registry import RegistrationError
+
+    try:
+        settings = resolve(args)
+        model = model_config(settings["model"])
+        train_config = TrainConfig(**settings["train"])
+        register(**settings["catalog"])
+        _check_inputs(settings, model, train_config)
+    except (ValueError, RegistrationError) as e:
+        raise UsageError(str(e)) from None
+
+    import jax
+
+    from model.trainer import Trainer
+    from tasks.feed import Feed
+
+    run_dir = args.out
+    checkpoints = os.path.join(run_dir, "checkpoints")
+    if not args.resume and os.path.isdir(checkpoints) and os.listdir(checkpoints):
+        raise UsageError(f"{run_dir} already has checkpoints: add --resume, or pick another --out")
+    try:
+        trainer = Trainer(model, train_config, run_dir)  # mesh, sharding and batch checks
+        lead = jax.process_index() == 0
+        settings["devices"] = {
+            "count": jax.device_count(),
+            "kind": jax.devices()[0].device_kind,
+            "processes": jax.process_count(),
+            "mesh": dict(trainer.mesh.shape),
+        }
+        if lead:
+            write_config(run_dir, settings)
+        feed_state = None
+        restored = trainer.restore() if args.resume else None
+        if restored is not None:
+            state, feed_state = restored
+        elif settings["init_from"]:
+            state = trainer.init_state(load_model(settings["init_from"]).params)
+        else:
+            state = trainer.init_state()
+        shard = (jax.process_index(), jax.process_count())
+        feed = Feed(
+            settings["mixture"],
+            train_config.lengths,
+            train_config.batch_size // shard[1],
+            shard_index=shard[0],
+            shard_count=shard[1],
+            seed=train_config.seed,
+            state=feed_state,
+        )
+    except (ValueError, FileNotFoundError) as e:
+        raise UsageError(str(e)) from None
+    evaluate = make_evaluate(trainer, settings, model, train_config, shard)
+    start = int(jax.device_get(state.step))
+    reporter = RunReporter(run_dir, train_config.steps, start, enabled=lead)
+    return trainer, state, feed, evaluate, reporter
+
+
+def train(args: argparse.Namespace) -> None:
+    """Run (or resume) the training the flags describe."""
+    trainer, state, feed, evaluate, reporter = prepare(args)
+    try:
+        trainer.run(state, feed, feed.state, evaluate=evaluate, reporter=reporter)
+    finally:
+        reporter.close()
+        trainer.close()
+
+
+def main(argv: list[str]) -> int:
+    parser = build_parser()
+    if not argv:
+        parser.print_help()
+        return 0
+    args = parser.parse_args(argv)
+    if args.settings:
+        return _print_settings()
+    if not args.out:
+        parser.print_usage(sys.stderr)
+        print("c4forge train: error: --out is required", file=sys.stderr)
+        return USAGE_EXIT
+    try:
+        _start_distributed(args)
+        train(args)
+    except UsageError as e:
+        print(f"c4forge train: error: {e}", file=sys.stderr)
+        return USAGE_EXIT
+    except FloatingPointError as e:
+        print(
+            f"c4forge train: error: training diverged: {e}; {_last_good(args.out)}",
+            file=sys.stderr,
+        )
+        return DIVERGED_EXIT
+    return 0
+
+
+def _last_good(run_dir: str) -> str:
+    from model.checkpoint import Checkpointer
+
+    step = Checkpointer(run_dir).latest_step()
+    if step is None:
+        return "no checkpoint was written before it"
+    return f"the last good checkpoint is step {step} in {os.path.join(run_dir, 'checkpoints')}"
+
+
+def _print_settings() -> int:
+    from model.config import T5Config
+    from model.trainer import TrainConfig
+
+    for cls in (T5Config, TrainConfig):
+        print(f"{cls.__name__}:")
+        for field in dataclasses.fields(cls):
+            default = field.default if field.default is not dataclasses.MISSING else "(preset)"
+            print(f"  {field.name:<22} {field.type:<6} {default}")
+    return 0
