@@ -85,7 +85,7 @@ class EncoderLayer(nn.Module):
 
     @nn.compact
     def __call__(self, x: Array, mask: Array, position_bias: Array, deterministic: bool):
-        # x [b, l, d]; mask bool [b, 1, l, l]; position_bias [1, h, l, l]
+        # x [b, l, d]; mask bool [b, 1, l, l]; position_bias [b, h, l, l]
         cfg = self.config
         y = _norm(cfg, "pre_attention_layer_norm")(x)
         y = _attention(cfg, "attention")(y, y, mask, position_bias, deterministic)
@@ -105,7 +105,7 @@ class DecoderLayer(nn.Module):
         encoded: Array,  # [b, k, d], the final encoder output
         self_mask: Array,  # bool [b, 1, q, q], causal and block-diagonal
         cross_mask: Array,  # bool [b, 1, q, k]
-        position_bias: Array,  # [1, h, q, q]
+        position_bias: Array,  # [b, h, q, q]
         deterministic: bool,
         decode: bool = False,
         decode_index: Array | None = None,  # int scalar, the cache slot of this step
@@ -148,7 +148,9 @@ class Encoder(nn.Module):
         # tokens int [b, l]; mask bool [b, 1, l, l] -> [b, l, d]
         cfg = self.config
         positions = jnp.arange(tokens.shape[1])
-        position_bias = _relative_bias(cfg, bidirectional=True)(positions, positions)
+        position_bias = _relative_bias(cfg, bidirectional=True)(
+            positions, positions, tokens.shape[0]
+        )  # [b, h, l, l]
         x = _dropout(cfg, self.embedder(tokens), deterministic)
         for i in range(cfg.num_encoder_layers):
             x = EncoderLayer(cfg, name=f"layers_{i}")(x, mask, position_bias, deterministic)
@@ -187,7 +189,7 @@ class Decoder(nn.Module):
             if decode:  # init pass: the cache is sized from `tokens`, the index starts at 0
                 self.variable("cache", "cache_index", jnp.zeros, (), jnp.int32)
             positions = jnp.arange(tokens.shape[1])
-            position_bias = relpos_bias(positions, positions)
+            position_bias = relpos_bias(positions, positions, tokens.shape[0])  # [b, h, q, q]
             if self_mask is None:
                 self_mask = make_causal_mask(tokens.shape[1])
         y = _dropout(cfg, self.embedder(tokens), deterministic)

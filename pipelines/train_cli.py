@@ -123,8 +123,10 @@ def _catalog_settings(args: argparse.Namespace) -> dict:
     def local(path):  # absolute, so the run can be resumed or decoded from anywhere
         return os.path.abspath(path) if path and "://" not in path else path
 
+    from tasks.catalog import DEFAULT_VOCAB
+
     return {
-        "vocab": local(args.vocab),
+        "vocab": local(args.vocab or DEFAULT_VOCAB),
         "extra_ids": args.extra_ids,
         "c4": local(args.c4),
         "c4_version": args.c4_version,
