@@ -409,3 +409,43 @@ def test_impossible_mesh_on_eight_devices_is_one_line(base_args, tmp_path):
         "c4forge train: error: mode 'tensor' shards 'heads' (num_heads=4) over mesh axis "
         "'model' of size 8, which does not divide it"
     )
+
+
+def test_infer_and_fine_tune_from_hf_weights(base_args, tmp_path, fresh_catalog, capsys):
+    """A run exported in HF's layout (with its spiece.model) decodes as the run itself does,
+    and `--init-from` takes it as the starting point of a fine-tuning run."""
+    pytest.importorskip("safetensors")
+    import shutil
+
+    from model import hf
+    from model.checkpoint import load_params
+    from pipelines.runs import model_config
+
+    run = tmp_path / "run"
+    assert train_cli.main([*base_args, "--out", str(run), "--steps", "3"]) == 0
+    config = model_config(json.loads((run / "config.json").read_text())["model"])
+    exported = tmp_path / "hf"
+    hf.export(config, load_params(str(run)), exported)
+    vocab = base_args[base_args.index("--vocab") + 1]
+    shutil.copy(vocab, exported / "spiece.model")
+    capsys.readouterr()
+
+    texts = ["The river runs", "A garden of"]
+    assert infer_cli.main(["infer"], ["--checkpoint", str(run), "--max-length", "6", *texts]) == 0
+    from_run = capsys.readouterr().out
+    assert (
+        infer_cli.main(["infer"], ["--checkpoint", str(exported), "--max-length", "6", *texts]) == 0
+    )
+    assert capsys.readouterr().out == from_run
+
+    from tasks import catalog
+
+    catalog.unregister_all()
+    argv = [a for a in base_args if a not in ("--model", "t5-tiny")]
+    argv.remove("vocab_size=1152")
+    argv.remove(argv[argv.index("--set")])
+    argv += ["--init-from", str(exported), "--out", str(tmp_path / "ft"), "--steps", "2"]
+    assert train_cli.main(argv) == 0
+    saved = json.loads((tmp_path / "ft" / "config.json").read_text())
+    assert saved["model"]["vocab_size"] == 1152
+    assert saved["model"]["tied_embeddings"] is True
