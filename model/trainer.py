@@ -305,7 +305,7 @@ class Trainer:
                 done = int(m.pop("step")) + 1  # metrics carry the step they trained at
                 train.check_finite(m, done)
                 reporter.step(done, m)
-            reporter.log(step, self._throughput(fetched, clock.lap(len(fetched))))
+            reporter.log(step, self._throughput(fetched, clock.lap()))
             if save:
                 started = time.perf_counter()
                 self.checkpointer.save(state, {"data": gather_json(data_state())})
@@ -355,7 +355,7 @@ class _Clock:
     def __init__(self):
         self.compiling, self._start = True, None
 
-    def lap(self, steps_done: int) -> float | None:
+    def lap(self) -> float | None:
         now = time.perf_counter()
         seconds = None if self._start is None else now - self._start
         self._start, self.compiling = now, False

@@ -154,7 +154,12 @@ def evaluate(args, out=None) -> dict:
         raise UsageError(str(e)) from None
     lengths = None
     if args.lengths:
-        inputs, targets = (int(x) for x in args.lengths.split(","))
+        from pipelines import train_cli
+
+        try:
+            inputs, targets = train_cli.parse_lengths(args.lengths)
+        except train_cli.UsageError as e:
+            raise UsageError(str(e)) from None
         lengths = {"inputs": inputs, "targets": targets}
     elif loaded.run:
         train = read_config(run_dir_of(args.checkpoint))["train"]

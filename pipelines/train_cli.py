@@ -93,7 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
 # Settings.
 
 
-def _lengths(text: str) -> tuple[int, int]:
+def parse_lengths(text: str) -> tuple[int, int]:
     try:
         inputs, targets = (int(x) for x in text.split(","))
     except ValueError:
@@ -168,7 +168,7 @@ def resolve(args: argparse.Namespace) -> dict:
     if args.batch is not None:
         train = dataclasses.replace(train, batch_size=args.batch)
     if args.lengths:
-        inputs, targets = _lengths(args.lengths)
+        inputs, targets = parse_lengths(args.lengths)
         train = dataclasses.replace(train, inputs_length=inputs, targets_length=targets)
     model = override(base, model_changes)
     train = override(train, train_changes)
@@ -201,7 +201,7 @@ def _resume_settings(args: argparse.Namespace) -> dict:
     }
     if args.lengths:
         want = (saved["train"]["inputs_length"], saved["train"]["targets_length"])
-        given["--lengths"] = (_lengths(args.lengths), want)
+        given["--lengths"] = (parse_lengths(args.lengths), want)
     for flag, (value, kept) in given.items():
         if value is not None and value != kept:
             raise UsageError(
