@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
         prog="c4forge",
         description=(
             "C4 corpus builds on Apache Beam (exact to TFDS), a SentencePiece vocabulary, "
-            "the seqio task catalog, and the main demo job."
+            "the seqio task catalog, T5 training and decoding, and the main demo job."
         ),
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
