@@ -33,13 +33,17 @@ second counting every encoder input and decoder target position ((inputs + targe
 per step), and per step (medians) the worker's CPU seconds, its kernel (sys) seconds and minor
 page faults, and "others": CPU seconds the rest of the machine ran during the step (from
 /proc/stat), which should be ~0; when it is not, the run was shared and its numbers are not
-comparable. `--malloc-reuse` starts both workers with glibc keeping freed memory mapped (one
-arena, no mmap, no trim): XLA:CPU allocates each step's ~3 GB of temporaries afresh and, on
-this VM, page-faulting them in cost ours 2-4 CPU-s per step (see "Model step time on CPU"
-in BENCHMARKS.md).
+comparable.
+
+Memory: ours runs as the trainer does on CPU, with glibc set (mallopt, model/host.py) to keep
+freed memory mapped: XLA:CPU allocates each step's ~3 GB of temporaries afresh and, with
+glibc's defaults, page-faulting them in again cost 2-4 CPU-s per step on this VM
+(BENCHMARKS.md, "Model step time on CPU"). `C4FORGE_KEEP_FREED_MEMORY=0` runs ours without
+it. HF runs with glibc's defaults, as users run it; `--malloc-reuse` starts both workers with
+the same setting as environment variables (MALLOC_REUSE), for a like-for-like comparison.
 
     python bench/bench_model.py [--model t5-small] [--batch 8] [--lengths 512,114]
-        [--rounds 4] [--steps 2] [--warmup 1] [--dropout 0.1] [--interleave step|round]
+        [--rounds 4] [--steps 2] [--warmup 3] [--dropout 0.1] [--interleave step|round]
         [--malloc-reuse] [--only ours|hf] [--json out.json]
 """
 
@@ -87,9 +91,11 @@ class Ours:
     def __init__(self, config, seed: int = 0):
         import jax
 
-        from model import train
+        from model import host, train
 
         self.jax = jax
+        # As the trainer does on CPU (model/host.py); C4FORGE_KEEP_FREED_MEMORY=0 turns it off.
+        self.keeps_freed_memory = host.keep_freed_memory()
         optimizer = train.make_optimizer("rsqrt")
         self.state = train.init_state(config, jax.random.key(seed), optimizer)
         self.step = train.make_train_step(config, optimizer)
@@ -161,7 +167,7 @@ def worker(name: str, config, args, conn) -> None:
     batches = make_batches(
         np.random.default_rng(0), count, args.batch, inputs, targets, config.vocab_size
     )
-    conn.send("ready")
+    conn.send(("ready", getattr(side, "keeps_freed_memory", False)))
     while (index := conn.recv()) is not None:
         busy, usage = machine_busy_s(), resource.getrusage(resource.RUSAGE_SELF)
         wall, cpu = time.perf_counter(), time.process_time()
@@ -227,7 +233,7 @@ def main(argv=None) -> int:
     parser.add_argument("--lengths", type=parse_lengths, default=(512, 114), help="512,114")
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--steps", type=int, default=2, help="timed steps per side per round")
-    parser.add_argument("--warmup", type=int, default=1, help="untimed steps per side first")
+    parser.add_argument("--warmup", type=int, default=3, help="untimed steps per side first")
     parser.add_argument("--dropout", type=float, help="both sides' rate (default: the preset's)")
     parser.add_argument(
         "--interleave",
@@ -239,7 +245,8 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--malloc-reuse",
         action="store_true",
-        help="run both workers with glibc keeping freed memory mapped (MALLOC_REUSE)",
+        help="start both workers with glibc keeping freed memory mapped (MALLOC_REUSE): like "
+        "for like, since ours sets the same through mallopt itself (model/host.py)",
     )
     parser.add_argument("--json", help="write the results here")
     args = parser.parse_args(argv)
@@ -258,13 +265,15 @@ def main(argv=None) -> int:
     names = [args.only] if args.only else list(SIDES)
     if args.malloc_reuse:  # read by glibc when each (spawned) worker starts
         os.environ.update(MALLOC_REUSE)
+    keeps_freed = {}
     context = multiprocessing.get_context("spawn")
     conns, procs = {}, {}
     for name in names:
         conns[name], child = context.Pipe()
         procs[name] = context.Process(target=worker, args=(name, config, args, child))
         procs[name].start()
-        if conns[name].recv() != "ready":
+        ready, keeps_freed[name] = conns[name].recv()
+        if ready != "ready":
             raise RuntimeError(f"{name} worker failed to start")
 
     def step(name: str, index: int) -> tuple[float, float, float, float, dict]:
@@ -318,6 +327,7 @@ def main(argv=None) -> int:
         "torch_threads": threads,
         "xla_flags": os.environ.get("XLA_FLAGS", ""),
         "malloc_env": {k: os.environ[k] for k in sorted(os.environ) if k.startswith("MALLOC_")},
+        "ours_keeps_freed_memory": keeps_freed.get("ours"),
         "warmup": args.warmup,
         "rounds": args.rounds,
         "steps": args.steps,

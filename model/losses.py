@@ -77,9 +77,24 @@ def cross_entropy_with_z_loss(
     return total, total_z, jnp.sum(weights)
 
 
+def argmax_hits(logits: Array, targets: Array) -> Array:
+    """bool [b, l]: argmax(logits) == targets, ties going to the first index as jnp.argmax.
+
+    Computed without an argmax: the target is the argmax when its logit equals the row's maximum
+    and no earlier index also reaches it. XLA:CPU ran the [b, l, vocab] argmax as one
+    variadic (value, index) reduction, ~7x slower than these max/compare reductions (65 vs 10
+    ms for T5-small's 912 x 32128 training logits).
+    """
+    peak = jnp.max(logits, axis=-1, keepdims=True)
+    target = jnp.take_along_axis(logits, targets[..., None].astype(jnp.int32), axis=-1)
+    positions = jax.lax.broadcasted_iota(jnp.int32, logits.shape, logits.ndim - 1)
+    earlier = jnp.any((logits == peak) & (positions < targets[..., None]), axis=-1)
+    return (target[..., 0] == peak[..., 0]) & ~earlier
+
+
 def weighted_correct(logits: Array, targets: Array, weights: Array | None = None) -> Array:
     """Weighted count of argmax hits (t5x `compute_weighted_accuracy` before the division)."""
-    hits = (jnp.argmax(logits, axis=-1) == targets).astype(jnp.float32)
+    hits = argmax_hits(logits, targets).astype(jnp.float32)
     if weights is None:
         return jnp.sum(hits)
     return jnp.sum(hits * weights.astype(jnp.float32))

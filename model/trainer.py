@@ -29,7 +29,7 @@ from typing import Any
 import jax
 import numpy as np
 
-from model import partitioning, train
+from model import host, partitioning, train
 from model.checkpoint import Checkpointer
 from model.config import T5Config
 from model.flops import mfu, peak_flops, training_flops_per_sequence
@@ -157,6 +157,8 @@ class Trainer:
     ):
         self.model, self.config = model, config
         devices = list(jax.devices() if devices is None else devices)
+        if host.on_cpu(devices):
+            host.keep_freed_memory()  # XLA:CPU's per-step temporaries: reuse, don't re-fault
         if len(devices) % config.mesh_model:
             raise ValueError(
                 f"mesh_model={config.mesh_model} does not divide the {len(devices)} devices"

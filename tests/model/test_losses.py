@@ -12,6 +12,7 @@ import pytest
 
 from model.losses import (
     MESH_TF_NORMALIZER,
+    argmax_hits,
     cross_entropy_with_z_loss,
     normalizer,
     weighted_correct,
@@ -138,3 +139,20 @@ def test_weighted_correct_by_hand():
     weights = np.array([[1, 0.5, 1, 0]], np.float32)
     assert float(weighted_correct(logits, targets, weights)) == 1.5
     assert float(weighted_correct(logits, targets)) == 3.0
+
+
+@pytest.mark.parametrize("dtype", [np.float32, jnp.bfloat16])
+def test_argmax_hits_equal_numpy_argmax_with_ties(dtype):
+    # Logits from {0, 1, 2}: most rows have tied maxima; numpy's argmax takes the first.
+    rng = np.random.default_rng(3)
+    logits = rng.integers(0, 3, size=(4, 50, 7)).astype(np.float32)
+    targets = rng.integers(0, 7, size=(4, 50)).astype(np.int32)
+    expected = logits.argmax(-1) == targets
+    assert 0 < expected.sum() < expected.size
+    hits = argmax_hits(jnp.asarray(logits, dtype), targets)
+    np.testing.assert_array_equal(np.asarray(hits), expected)
+    # Every target at the first maximum of an all-equal row is a hit, later ones are not.
+    flat = np.zeros((1, 3, 5), np.float32)
+    np.testing.assert_array_equal(
+        np.asarray(argmax_hits(flat, np.array([[0, 1, 4]], np.int32))), [[True, False, False]]
+    )
