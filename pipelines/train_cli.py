@@ -132,6 +132,7 @@ def _catalog_settings(args: argparse.Namespace) -> dict:
         "c4_version": args.c4_version,
         "c4_config": args.c4_config,
         "tfds_data_dir": local(args.tfds_data_dir),
+        "sample": args.sample,
         "modules": list(args.module),
     }
 

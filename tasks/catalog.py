@@ -7,7 +7,10 @@ Nothing is registered at import. `register()` adds, to seqio's registries:
   iid_denoising, prefix_lm, deshuffling and full_lm (the unsupervised LM view). T5's chain:
   rekey text -> targets, tokenize, CacheDatasetPlaceholder, objective, append_eos_after_trim.
 - Downstream tasks in T5's formats (GLUE, SuperGLUE, SQuAD, CNN/DailyMail, WMT) on TFDS.
-- Mixtures (`tasks.mixtures`): GLUE and SuperGLUE proportional, and a C4 + supervised mixture.
+- `sample_qa` (`tasks.sample_qa`), a small reading-comprehension task bundled with the project
+  (needs only the vocabulary), unless `sample=False` (`--no-sample`).
+- Mixtures (`tasks.mixtures`): GLUE and SuperGLUE proportional, a C4 + supervised mixture, and
+  C4 span corruption + sample_qa examples-proportional (`sample_mixture_name`).
 
 Calling it again with the same settings does nothing; with other settings it is an error (the
 registries are process-global): `unregister_all()` first. Users add their own tasks with
@@ -45,6 +48,7 @@ class CatalogConfig:
     c4_config: str = "en"
     tfds_data_dir: str | None = None
     downstream: bool = True
+    sample: bool = True
     modules: tuple[str, ...] = ()
 
 
@@ -180,6 +184,10 @@ def register(**settings) -> list[str]:
             names += glue.register_glue(vocabulary, config.tfds_data_dir)
             names += glue.register_super_glue(vocabulary, config.tfds_data_dir)
             names += generation.register_generation(vocabulary, config.tfds_data_dir)
+        if config.sample:
+            from tasks import sample_qa
+
+            names += sample_qa.register_sample_qa(vocabulary)
         from tasks import mixtures
 
         names += mixtures.register_mixtures(c4_task=_c4_main_task(config))
@@ -195,6 +203,16 @@ def _c4_main_task(config: CatalogConfig) -> str | None:
     if not config.c4:
         return None
     return c4_task_name(config.c4_config, config.c4_version, "span_corruption")
+
+
+def sample_mixture_name(config: CatalogConfig) -> str | None:
+    """The C4 + sample_qa mixture `register` adds for these settings (None without C4 or sample)."""
+    main = _c4_main_task(config)
+    if main is None or not config.sample:
+        return None
+    from tasks import mixtures
+
+    return mixtures.sample_mixture_name(main)
 
 
 def unregister_all() -> None:
@@ -222,6 +240,12 @@ def add_catalog_args(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--c4-config", default="en", help="its C4 config (default en)")
     group.add_argument("--tfds-data-dir", help="TFDS data dir for the downstream tasks")
     group.add_argument(
+        "--no-sample",
+        dest="sample",
+        action="store_false",
+        help="leave out the bundled sample_qa task and its C4 mixture",
+    )
+    group.add_argument(
         "--module", action="append", default=[], help="import a module that registers tasks"
     )
 
@@ -235,6 +259,7 @@ def register_from_args(args: argparse.Namespace) -> dict:
         "c4_version": args.c4_version,
         "c4_config": args.c4_config,
         "tfds_data_dir": args.tfds_data_dir,
+        "sample": args.sample,
         "modules": list(args.module),
     }
     register(**settings)

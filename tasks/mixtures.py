@@ -65,9 +65,16 @@ def equal(task) -> float:
     return 1.0
 
 
+def sample_mixture_name(c4_task: str) -> str:
+    """`c4_en_v310_span_corruption` -> `c4_en_v310_sample_mix` (C4 + the bundled sample_qa)."""
+    return c4_task.removesuffix("_span_corruption") + "_sample_mix"
+
+
 def register_mixtures(c4_task: str | None = None) -> list[str]:
-    """GLUE/SuperGLUE proportional (T5's weights) and, with C4, a multi-task pre-training mix."""
+    """GLUE/SuperGLUE proportional (T5's weights) and, with C4, a multi-task pre-training mix
+    and C4 + `sample_qa` examples-proportional (the demo's mixture)."""
     from tasks.glue import GLUE_WEIGHTS, SUPER_GLUE_SENTINEL_WEIGHTS, SUPER_GLUE_WEIGHTS
+    from tasks.sample_qa import TASK_NAME as SAMPLE_TASK
 
     names = []
     known = set(seqio.TaskRegistry.names())
@@ -90,5 +97,11 @@ def register_mixtures(c4_task: str | None = None) -> list[str]:
             supervised["squad_v010_allanswers"] = 87599
         name = c4_task.removesuffix("_span_corruption") + "_mix"
         registry.add_mixture(name, [(c4_task, 1e6), *proportional(supervised).items()])
+        names.append(name)
+    if c4_task is not None and c4_task in known and SAMPLE_TASK in known:
+        # Both rates are example counts: C4's is its train documents (before span corruption
+        # splits them), sample_qa's its 5,000 questions (seqio reads num_input_examples).
+        name = sample_mixture_name(c4_task)
+        registry.add_mixture(name, [c4_task, SAMPLE_TASK], default_rate=rate_num_examples())
         names.append(name)
     return names

@@ -225,3 +225,16 @@ def reference_build(wet_paths, config: str):
         splits = ref.split(pages)
     out = {(split, p.url, p.text) for split, ps in splits.items() for p in ps}
     return out, {ns: dict(c) for ns, c in ref.counters.items() if c}
+
+
+def run_cli(*argv: str) -> tuple[int, str, str]:
+    """`c4forge ARGV...` in this process: (exit code, stdout, stderr)."""
+    import contextlib
+    import io
+
+    from pipelines import cli
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = cli.main(list(argv))
+    return code, out.getvalue(), err.getvalue()

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
-
 import pytest
 import seqio
 
-from pipelines import cli
 from tasks import catalog, registry
+
+import c4_testing
 
 
 @pytest.fixture
@@ -20,10 +18,7 @@ def fresh():
 
 
 def _cli(*args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = cli.main(["tasks", *args])
-    return code, out.getvalue(), err.getvalue()
+    return c4_testing.run_cli("tasks", *args)
 
 
 def test_nothing_is_registered_at_import():
@@ -106,7 +101,7 @@ def test_tasks_show_unknown_name(fresh, spm_model, c4_dir):
     assert code == 2
     assert err.strip() == (
         "c4forge tasks: error: unknown task or mixture 'c4_en_v310_span_corupt'; did you mean "
-        "c4_en_v310_span_corruption, c4_en_v310_prefix_lm, c4_en_v310_mix?"
+        "c4_en_v310_span_corruption, c4_en_v310_sample_mix, c4_en_v310_prefix_lm?"
     )
 
 
