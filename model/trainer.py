@@ -158,7 +158,9 @@ class Trainer:
         self.model, self.config = model, config
         devices = list(jax.devices() if devices is None else devices)
         if host.on_cpu(devices):
-            host.keep_freed_memory()  # XLA:CPU's per-step temporaries: reuse, don't re-fault
+            # XLA:CPU's per-step temporaries: reuse, don't re-fault. Fully effective only
+            # before JAX and TensorFlow start threads; `c4forge train` calls it at start-up.
+            host.keep_freed_memory()
         if len(devices) % config.mesh_model:
             raise ValueError(
                 f"mesh_model={config.mesh_model} does not divide the {len(devices)} devices"

@@ -49,6 +49,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     sub.add_parser("demo", help="the main job on the bundled sample", add_help=False)
 
+    if argv[:1] in (["train"], ["eval"], ["infer"], ["demo"]):
+        # Before TensorFlow or JAX start their threads: glibc then keeps freed host memory for
+        # reuse in every thread (model/host.py; set later, threads that already have their own
+        # malloc arenas would keep faulting XLA:CPU's per-step temporaries in again).
+        from model import host
+
+        host.keep_freed_memory()
     if argv[:2] == ["corpus", "build"]:
         from pipelines import c4
 
