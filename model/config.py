@@ -92,6 +92,8 @@ PRESETS: dict[str, Callable[[], T5Config]] = {
     # Tiny shapes for tests and smoke runs; heads * d_kv != d_model on purpose in the v1.1 one.
     "t5-tiny": lambda: dataclasses.replace(_t5("1.0", 32, 64, 2, 4, 8), vocab_size=128),
     "t5.1.1-tiny": lambda: dataclasses.replace(_t5("1.1", 32, 48, 2, 3, 8), vocab_size=128),
+    # The demo's model: small enough to learn the bundled tasks in minutes on 2 CPU cores.
+    "t5.1.1-mini": lambda: _t5("1.1", 128, 384, 3, 4, 32),
 }
 
 
