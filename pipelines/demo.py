@@ -1,4 +1,4 @@
-"""`c4forge demo`: the main job on the bundled sample, end to end, in about ten minutes on 2 cores.
+"""`c4forge demo`: the main job on the bundled sample, end to end, in about six minutes on 2 cores.
 
 Stages, each through the same code path its own command runs:
 1. corpus  - C4 `en` (3.1.0) from the bundled WET sample (`pipelines/sample_data/`, written by
@@ -205,6 +205,7 @@ def catalog_settings(paths: dict) -> dict:
         "c4_config": "en",
         "tfds_data_dir": None,
         "modules": [],
+        "sample": True,
     }
 
 
