@@ -196,17 +196,12 @@ def stage_vocab(args, paths: dict) -> dict:
 
 
 def catalog_settings(paths: dict) -> dict:
-    """What `c4forge train --c4 C4 --vocab VOCAB` registers (pipelines/train_cli.py)."""
-    return {
-        "vocab": os.path.abspath(paths["spm"]),
-        "extra_ids": 100,
-        "c4": os.path.abspath(paths["c4"]),
-        "c4_version": "3.1.0",
-        "c4_config": "en",
-        "tfds_data_dir": None,
-        "modules": [],
-        "sample": True,
-    }
+    """Exactly what the train stage's `c4forge train --c4 C4 --vocab VOCAB` registers, so the
+    tasks stage's registration is the one training finds (the catalog is process-global)."""
+    from pipelines import train_cli
+
+    flags = train_cli.build_parser().parse_args(["--c4", paths["c4"], "--vocab", paths["spm"]])
+    return train_cli._catalog_settings(flags)
 
 
 def stage_tasks(paths: dict) -> dict:
