@@ -303,6 +303,12 @@ def summary_text(s: dict) -> str:
         "c4forge demo: summary",
         f"  corpus      {docs['train']:,} train + {docs['validation']:,} validation documents "
         f"in {c4_dir}",
+        "              pages: "
+        + " -> ".join(
+            f"{row['pages']:,} {row['stage']}"
+            for row in s["corpus"]["funnel"]
+            if not row["stage"].endswith(" examples")
+        ),
         f"              funnel: {c4_dir}/funnel.txt, {c4_dir}/funnel.png; dropped pages with "
         f"reasons: {c4_dir}/rejects/",
         f"  vocabulary  {s['vocab']['size']:,} pieces (+100 sentinels): {s['paths']['spm']}",

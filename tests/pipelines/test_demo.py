@@ -107,6 +107,11 @@ def test_summary_names_every_output(demo_run):
     assert losses[-1][0] == STEPS
     text = (out / "summary.txt").read_text()
     assert text.strip() in printed
+    expected = sample.expected_funnel()
+    pages = expected["split-wet-file"]["passed"]
+    kept = expected["badwords-filter"]["passed"]
+    assert f"pages: {pages:,} read from WET -> " in text
+    assert f"-> {kept:,} no badwords\n" in text
     for path in ("c4/funnel.png", "loss.png", "vocab/spm.model", "run/checkpoints", "tensorboard"):
         assert path in text, path
     for stage in range(1, 7):
