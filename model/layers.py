@@ -20,6 +20,8 @@ Shapes: b batch, q/k query/key length, l length, d d_model, h heads, v d_kv, f d
 
 from __future__ import annotations
 
+import functools
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -189,6 +191,68 @@ def mask_to_bias(mask: Array) -> Array:
     return jnp.where(mask, 0.0, MASK_VALUE).astype(jnp.float32)
 
 
+def _sum_to(x: Array, shape: tuple[int, ...]) -> Array:
+    """Sum x over the axes where `shape` (same rank) broadcast: the gradient of a broadcast."""
+    pairs = enumerate(zip(x.shape, shape, strict=True))
+    axes = tuple(i for i, (have, want) in pairs if want == 1 and have != 1)
+    return jnp.sum(x, axis=axes, keepdims=True) if axes else x
+
+
+@jax.custom_vjp
+def attend(query: Array, key: Array, value: Array, bias: Array, keep: Array | None) -> Array:
+    """softmax(q k^T + bias) [* keep] v for heads-major q [b, h, q, v], k and v [b, h, k, v].
+
+    `bias` (float32, broadcastable to [b, h, q, k]) holds the masks and the position bias,
+    added once; `keep` (float32 [b, h, 1, k] of 0 and 1/(1 - rate), or None) is attention
+    dropout of whole key columns. Logits and softmax are float32; the products run in the
+    inputs' dtype. Returns [b, h, q, v].
+
+    Written out by hand (with its gradient) for speed on CPU, the same function as autodiff's:
+    - dropout scales the rows of v instead of the columns of the probabilities
+      ((p * keep) v = p (keep^T * v)): no [b, h, q, k] mask or product is materialised;
+    - the softmax gradient uses rowsum(dp * p) = rowsum(g * out) (as FlashAttention does),
+      a reduction over [b, h, q, v] instead of [b, h, q, k];
+    - every matmul multiplies a big [b, h, q, k] operand by a small [b, h, l, v] one taken
+      transposed where needed: autodiff's key gradient contracts the query axis of both, which
+      XLA:CPU ran as a strided (Eigen) matmul at a third of the others' rate.
+    BENCHMARKS.md has the before/after of a T5-small step.
+    """
+    return _attend_fwd(query, key, value, bias, keep)[0]
+
+
+def _kept(value, keep):  # [b, h, k, v] rows scaled by keep [b, h, 1, k]
+    if keep is None:
+        return value
+    return (value.astype(jnp.float32) * jnp.swapaxes(keep, 2, 3)).astype(value.dtype)
+
+
+def _attend_fwd(query, key, value, bias, keep):
+    logits = jnp.einsum("bhqv,bhkv->bhqk", query, key, preferred_element_type=jnp.float32)
+    probs = jax.nn.softmax(logits + bias.astype(jnp.float32), axis=-1)  # float32 [b, h, q, k]
+    kept = _kept(value, keep)
+    out = jnp.einsum("bhqk,bhkv->bhqv", probs.astype(value.dtype), kept)
+    return out, (query, key, kept, bias, keep, probs, out)
+
+
+def _attend_bwd(residuals, g):  # g [b, h, q, v]
+    query, key, kept, bias, keep, probs, out = residuals
+    dtype = kept.dtype
+    t = functools.partial(jnp.swapaxes, axis1=2, axis2=3)  # [b, h, l, v] <-> [b, h, v, l]
+    d_probs = jnp.einsum("bhqv,bhvk->bhqk", g, t(kept), preferred_element_type=jnp.float32)
+    row = jnp.sum(g.astype(jnp.float32) * out.astype(jnp.float32), axis=-1, keepdims=True)
+    d_logits = probs * (d_probs - row)  # float32 [b, h, q, k]
+    d_kept = t(jnp.einsum("bhvq,bhqk->bhvk", t(g), probs.astype(dtype)))
+    d_value = _kept(d_kept, keep)
+    d_query = jnp.einsum("bhqk,bhkv->bhqv", d_logits.astype(dtype), key)
+    d_key = t(jnp.einsum("bhvq,bhqk->bhvk", t(query), d_logits.astype(dtype)))
+    d_bias = _sum_to(d_logits, bias.shape).astype(bias.dtype)
+    d_keep = None if keep is None else jnp.zeros_like(keep)  # a mask, not trained
+    return d_query.astype(query.dtype), d_key.astype(key.dtype), d_value, d_bias, d_keep
+
+
+attend.defvjp(_attend_fwd, _attend_bwd)
+
+
 class MultiHeadAttention(nn.Module):
     """Multi-head dot-product attention without 1/sqrt(d_kv) (folded into the query init)."""
 
@@ -203,7 +267,7 @@ class MultiHeadAttention(nn.Module):
         inputs_q: Array,  # [b, q, d]
         inputs_kv: Array,  # [b, k, d]
         mask: Array | None = None,  # bool, broadcastable to [b, h, q, k]
-        bias: Array | None = None,  # float, broadcastable to [b, h, q, k] (relative positions)
+        bias: Array | None = None,  # float, broadcastable to [b, h, q, k]: positions (+ masks)
         deterministic: bool = True,
         decode: bool = False,  # self-attention only: keep keys/values in the "cache" collection
         decode_index: Array | None = None,  # int scalar: the cache slot this step writes
@@ -226,17 +290,26 @@ class MultiHeadAttention(nn.Module):
         if decode:
             key, value = self._cached_keys_and_values(key, value, decode_index)
 
-        # Logits accumulate and softmax in float32 whatever the activation dtype.
-        logits = jnp.einsum("bqhv,bkhv->bhqk", query, key, preferred_element_type=jnp.float32)
-        if mask is not None:
-            logits = logits + mask_to_bias(mask)
-        if bias is not None:
-            logits = logits + bias.astype(jnp.float32)
-        probs = jax.nn.softmax(logits, axis=-1).astype(self.dtype)  # [b, h, q, k]
-        # Mesh-TF drops whole key columns: one mask shared by every query position.
-        probs = nn.Dropout(self.dropout_rate, broadcast_dims=(-2,))(probs, deterministic)
+        def heads_major(x):  # [b, l, h, v] -> [b, h, l, v]
+            x = jnp.swapaxes(x, 1, 2)
+            return nn.with_logical_constraint(x, ("batch", "heads", "length", "kv"))
 
-        out = jnp.einsum("bhqk,bkhv->bqhv", probs, value)
+        # Masks and position bias become one additive float32 bias (the stacks pass theirs
+        # already summed, once for all layers); dropout is a keep-multiplier per key column.
+        terms = [] if mask is None else [mask_to_bias(mask)]
+        terms += [] if bias is None else [bias.astype(jnp.float32)]
+        total = functools.reduce(jnp.add, terms) if terms else jnp.zeros((), jnp.float32)
+        total = total.reshape((1,) * (4 - total.ndim) + total.shape)
+        keep = None
+        if not deterministic and self.dropout_rate > 0:
+            # Mesh-TF drops whole key columns: one mask per (batch, head, key), shared by every
+            # query position (flax's Dropout with broadcast_dims=(-2,)).
+            shape = (query.shape[0], self.num_heads, 1, key.shape[1])
+            kept = jax.random.bernoulli(self.make_rng("dropout"), 1.0 - self.dropout_rate, shape)
+            keep = jnp.where(kept, 1.0 / (1.0 - self.dropout_rate), 0.0).astype(jnp.float32)
+            self.sow("intermediates", "dropout_keep", keep)
+        out = attend(heads_major(query), heads_major(key), heads_major(value), total, keep)
+        out = jnp.swapaxes(out, 1, 2)  # [b, q, h, v]
         out = out.reshape(*out.shape[:-2], inner)  # [b, q, h * v]
         d_model = inputs_q.shape[-1]
         return dense(d_model, ("joined_kv", "embed"), self.dtype, attention_kernel_init, "out")(out)

@@ -45,6 +45,7 @@ from model.layers import (
     dense_kernel_init,
     make_attention_mask,
     make_causal_mask,
+    mask_to_bias,
 )
 
 Array = jax.Array
@@ -84,11 +85,11 @@ class EncoderLayer(nn.Module):
     config: T5Config
 
     @nn.compact
-    def __call__(self, x: Array, mask: Array, position_bias: Array, deterministic: bool):
-        # x [b, l, d]; mask bool [b, 1, l, l]; position_bias [b, h, l, l]
+    def __call__(self, x: Array, bias: Array, deterministic: bool):
+        # x [b, l, d]; bias float32 [b, h, l, l]: relative positions + the mask's -1e10
         cfg = self.config
         y = _norm(cfg, "pre_attention_layer_norm")(x)
-        y = _attention(cfg, "attention")(y, y, mask, position_bias, deterministic)
+        y = _attention(cfg, "attention")(y, y, None, bias, deterministic)
         x = x + _dropout(cfg, y, deterministic)
         y = _norm(cfg, "pre_mlp_layer_norm")(x)
         x = x + _dropout(cfg, _mlp(cfg)(y, deterministic), deterministic)
@@ -103,25 +104,24 @@ class DecoderLayer(nn.Module):
         self,
         x: Array,  # [b, q, d]
         encoded: Array,  # [b, k, d], the final encoder output
-        self_mask: Array,  # bool [b, 1, q, q], causal and block-diagonal
-        cross_mask: Array,  # bool [b, 1, q, k]
-        position_bias: Array,  # [b, h, q, q]
+        self_bias: Array,  # float32 [b, h, q, q]: positions + the causal, block-diagonal mask
+        cross_bias: Array,  # float32 [b, 1, q, k]: the cross-attention mask as -1e10
         deterministic: bool,
         decode: bool = False,
         decode_index: Array | None = None,  # int scalar, the cache slot of this step
     ) -> Array:
         # In a cached step q = 1 and the self-attention keys are the cache's max_length slots:
-        # self_mask [1, 1, 1, max_length], position_bias [1, h, 1, max_length].
+        # self_bias [1, h, 1, max_length].
         cfg = self.config
         y = _norm(cfg, "pre_self_attention_layer_norm")(x)
         y = _attention(cfg, "self_attention")(
-            y, y, self_mask, position_bias, deterministic, decode, decode_index
+            y, y, None, self_bias, deterministic, decode, decode_index
         )
         x = x + _dropout(cfg, y, deterministic)
         y = _norm(cfg, "pre_cross_attention_layer_norm")(x)
         # No position bias across stacks: encoder and decoder positions are not comparable.
         y = _attention(cfg, "encoder_decoder_attention")(
-            y, encoded, cross_mask, None, deterministic
+            y, encoded, None, cross_bias, deterministic
         )
         x = x + _dropout(cfg, y, deterministic)
         y = _norm(cfg, "pre_mlp_layer_norm")(x)
@@ -151,9 +151,10 @@ class Encoder(nn.Module):
         position_bias = _relative_bias(cfg, bidirectional=True)(
             positions, positions, tokens.shape[0]
         )  # [b, h, l, l]
+        bias = position_bias + mask_to_bias(mask)  # once for all layers
         x = _dropout(cfg, self.embedder(tokens), deterministic)
         for i in range(cfg.num_encoder_layers):
-            x = EncoderLayer(cfg, name=f"layers_{i}")(x, mask, position_bias, deterministic)
+            x = EncoderLayer(cfg, name=f"layers_{i}")(x, bias, deterministic)
         x = _norm(cfg, "encoder_norm")(x)
         return _dropout(cfg, x, deterministic)
 
@@ -192,10 +193,13 @@ class Decoder(nn.Module):
             position_bias = relpos_bias(positions, positions, tokens.shape[0])  # [b, h, q, q]
             if self_mask is None:
                 self_mask = make_causal_mask(tokens.shape[1])
+        # Masks and positions summed once for all layers.
+        self_bias = position_bias + mask_to_bias(self_mask)
+        cross_bias = mask_to_bias(cross_mask)
         y = _dropout(cfg, self.embedder(tokens), deterministic)
         for i in range(cfg.num_decoder_layers):
             y = DecoderLayer(cfg, name=f"layers_{i}")(
-                y, encoded, self_mask, cross_mask, position_bias, deterministic, decode, index
+                y, encoded, self_bias, cross_bias, deterministic, decode, index
             )
         y = _norm(cfg, "decoder_norm")(y)
         y = _dropout(cfg, y, deterministic)

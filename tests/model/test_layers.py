@@ -17,6 +17,7 @@ from model.layers import (
     MultiHeadAttention,
     RelativePositionBias,
     RMSNorm,
+    attend,
     make_attention_mask,
     make_causal_mask,
     mask_to_bias,
@@ -27,7 +28,8 @@ from model.layers import (
 def jitted(module):
     # Compiled applies: Linen's op-by-op eager mode is slower on CPU than one XLA compile.
     return jax.jit(
-        module.apply, static_argnames=("method", "capture_intermediates", "deterministic")
+        module.apply,
+        static_argnames=("method", "capture_intermediates", "deterministic", "mutable"),
     )
 
 
@@ -183,7 +185,7 @@ def test_attention_mask_is_block_diagonal_and_masks_padding():
     assert MASK_VALUE == -1e10
 
 
-def numpy_attention(params, xq, xkv, mask, bias, heads, d_kv):
+def numpy_attention(params, xq, xkv, mask, bias, heads, d_kv, keep=1.0):
     def project(x, name):
         y = x.astype(np.float64) @ np.asarray(params[name]["kernel"].unbox(), np.float64)
         return y.reshape(*y.shape[:-1], heads, d_kv)
@@ -192,7 +194,7 @@ def numpy_attention(params, xq, xkv, mask, bias, heads, d_kv):
     logits = np.einsum("bqhv,bkhv->bhqk", q, k)  # no 1/sqrt(d_kv)
     logits = logits + np.where(mask, 0.0, -1e10) + bias
     logits -= logits.max(-1, keepdims=True)
-    probs = np.exp(logits) / np.exp(logits).sum(-1, keepdims=True)
+    probs = np.exp(logits) / np.exp(logits).sum(-1, keepdims=True) * keep
     out = np.einsum("bhqk,bkhv->bqhv", probs, v).reshape(*xq.shape[:-1], heads * d_kv)
     return out @ np.asarray(params["out"]["kernel"].unbox(), np.float64)
 
@@ -239,25 +241,72 @@ def test_attention_init_folds_1_over_sqrt_d_kv_into_the_query():
 
 def test_attention_dropout_drops_whole_key_columns():
     rate = 0.5
-    x = jnp.asarray(np.random.default_rng(4).normal(size=(2, 8, 16)), jnp.float32)
-    attention = MultiHeadAttention(num_heads=2, d_kv=8, dropout_rate=rate)
+    heads, d_kv = 2, 8
+    x = np.random.default_rng(4).normal(size=(2, 8, 16)).astype(np.float32)
+    attention = MultiHeadAttention(num_heads=heads, d_kv=d_kv, dropout_rate=rate)
     params = jax.jit(attention.init)(jax.random.key(0), x, x)["params"]
-    _, state = jitted(attention)(
+    got, state = jitted(attention)(
         {"params": params},
         x,
         x,
         deterministic=False,
         rngs={"dropout": jax.random.key(5)},
-        capture_intermediates=True,
+        mutable="intermediates",
     )
-    dropped = np.asarray(state["intermediates"]["Dropout_0"]["__call__"][0])  # [b, h, q, k]
-    _, clean = jitted(attention)({"params": params}, x, x, capture_intermediates=True)
-    probs = np.asarray(clean["intermediates"]["Dropout_0"]["__call__"][0])
-    kept = dropped != 0
-    # One keep-mask per (batch, head, key), shared by every query row.
-    np.testing.assert_array_equal(kept, np.broadcast_to(kept[:, :, :1, :], kept.shape))
-    assert 0 < kept.mean() < 1
-    np.testing.assert_allclose(dropped[kept], probs[kept] / (1 - rate), rtol=1e-6)
+    # One keep-multiplier per (batch, head, key), shared by every query row.
+    keep = np.asarray(state["intermediates"]["dropout_keep"][0])
+    assert keep.shape == (2, heads, 1, 8)
+    assert set(np.unique(keep).tolist()) == {0.0, 1 / (1 - rate)}
+    want = numpy_attention(params, x, x, True, 0.0, heads, d_kv, keep=keep)
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+    clean = jitted(attention)({"params": params}, x, x)
+    assert not np.allclose(got, clean, atol=1e-3)  # the mask changed the output
+
+
+def reference_attend(q, k, v, bias, keep):
+    logits = jnp.einsum("bhqv,bhkv->bhqk", q, k) + bias
+    probs = jax.nn.softmax(logits, axis=-1)
+    return jnp.einsum("bhqk,bhkv->bhqv", probs if keep is None else probs * keep, v)
+
+
+@pytest.mark.parametrize("bias_shape", [(2, 3, 5, 7), (1, 3, 5, 7), (2, 1, 5, 7), (1, 1, 1, 7)])
+@pytest.mark.parametrize("dropout", [False, True])
+def test_attend_gradient_equals_autodiff_of_the_formula(bias_shape, dropout):
+    # attend's hand-written backward against jax autodiff of softmax(q k^T + bias) [* keep] v,
+    # with masked (-1e10) entries and broadcast biases summed back to their own shape.
+    rng = np.random.default_rng(7)
+    shapes = [(2, 3, 5, 4), (2, 3, 7, 4), (2, 3, 7, 4)]
+    q, k, v = (jnp.asarray(rng.normal(size=s), jnp.float32) for s in shapes)
+    bias = rng.normal(size=bias_shape)
+    bias = jnp.asarray(np.where(rng.random(bias_shape) < 0.2, MASK_VALUE, bias), jnp.float32)
+    keep = None
+    if dropout:
+        keep = jnp.asarray(np.where(rng.random((2, 3, 1, 7)) < 0.7, 1 / 0.7, 0.0), jnp.float32)
+    cotangent = jnp.asarray(rng.normal(size=(2, 3, 5, 4)), jnp.float32)
+
+    def loss(fn):
+        return lambda q, k, v, b: jnp.sum(fn(q, k, v, b, keep) * cotangent)
+
+    got = jax.jit(jax.value_and_grad(loss(attend), argnums=(0, 1, 2, 3)))(q, k, v, bias)
+    want = jax.jit(jax.value_and_grad(loss(reference_attend), argnums=(0, 1, 2, 3)))(q, k, v, bias)
+    np.testing.assert_allclose(got[0], want[0], rtol=1e-5)
+    for g, w, name in zip(got[1], want[1], ["query", "key", "value", "bias"], strict=True):
+        assert g.shape == w.shape, name
+        np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-5, err_msg=name)
+
+
+def test_attend_with_bfloat16_inputs_keeps_their_dtype_and_a_float32_bias_gradient():
+    rng = np.random.default_rng(8)
+    q, k, v = (jnp.asarray(rng.normal(size=(1, 2, 3, 4)), jnp.bfloat16) for _ in range(3))
+    bias = jnp.asarray(rng.normal(size=(1, 1, 1, 3)), jnp.float32)
+    out = jax.jit(attend)(q, k, v, bias, None)
+    assert out.dtype == jnp.bfloat16
+    grads = jax.jit(
+        jax.grad(lambda *a: jnp.sum(attend(*a, None).astype(jnp.float32)), (0, 1, 2, 3))
+    )(q, k, v, bias)
+    assert [g.dtype for g in grads] == [jnp.bfloat16] * 3 + [jnp.float32]
+    want = reference_attend(*(x.astype(jnp.float32) for x in (q, k, v)), bias, None)
+    np.testing.assert_allclose(out.astype(jnp.float32), want, rtol=2e-2, atol=2e-2)
 
 
 # ---------------------------------------------------------------------------------------------
