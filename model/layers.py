@@ -244,7 +244,10 @@ def _attend_bwd(residuals, g):  # g [b, h, q, v]
     d_kept = t(jnp.einsum("bhvq,bhqk->bhvk", t(g), probs.astype(dtype)))
     d_value = _kept(d_kept, keep)
     d_query = jnp.einsum("bhqk,bhkv->bhqv", d_logits.astype(dtype), key)
-    d_key = t(jnp.einsum("bhvq,bhqk->bhvk", t(query), d_logits.astype(dtype)))
+    # The barrier keeps XLA from folding the transpose back into the dot (which would make it
+    # contract the query axis of d_logits again).
+    d_key_t = jnp.einsum("bhvq,bhqk->bhvk", t(query), d_logits.astype(dtype))
+    d_key = t(jax.lax.optimization_barrier(d_key_t))
     d_bias = _sum_to(d_logits, bias.shape).astype(bias.dtype)
     d_keep = None if keep is None else jnp.zeros_like(keep)  # a mask, not trained
     return d_query.astype(query.dtype), d_key.astype(key.dtype), d_value, d_bias, d_keep
