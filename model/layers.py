@@ -214,7 +214,8 @@ def attend(query: Array, key: Array, value: Array, bias: Array, keep: Array | No
       a reduction over [b, h, q, v] instead of [b, h, q, k];
     - every matmul multiplies a big [b, h, q, k] operand by a small [b, h, l, v] one taken
       transposed where needed: autodiff's key gradient contracts the query axis of both, which
-      XLA:CPU ran as a strided (Eigen) matmul at a third of the others' rate.
+      XLA:CPU ran as a strided (Eigen) matmul at under half the others' rate (66 vs 147-173
+      GFLOP/s alone for T5-small's shapes); a barrier keeps XLA from folding it back.
     BENCHMARKS.md has the before/after of a T5-small step.
     """
     return _attend_fwd(query, key, value, bias, keep)[0]
