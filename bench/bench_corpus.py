@@ -26,11 +26,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from corpus import versions  # noqa: E402
-from corpus.langid import EnglishDetector  # noqa: E402
-from corpus.local import LocalBuild  # noqa: E402
-from corpus.sentences import SentenceCounter  # noqa: E402
-from corpus.variants import variant  # noqa: E402
+from c4forge.corpus import versions  # noqa: E402
+from c4forge.corpus.langid import EnglishDetector  # noqa: E402
+from c4forge.corpus.local import LocalBuild  # noqa: E402
+from c4forge.corpus.sentences import SentenceCounter  # noqa: E402
+from c4forge.corpus.variants import variant  # noqa: E402
 
 import c4_testing  # noqa: E402
 

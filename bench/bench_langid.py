@@ -1,15 +1,15 @@
 """Benchmark: English language ID per CPU-second, the reference vs ours one by one vs batched.
 
 The reference is TFDS's `detect_english`: `langdetect.detect_langs(text)` with
-`DetectorFactory.seed = 0`, and its (counter, language) verdict. Ours is
-`corpus.langid.EnglishDetector`: `verdict(text)` page by page, and `verdicts(texts)`, which
+`DetectorFactory.seed = 0`, and its verdict. Ours is
+`corpus.langid.EnglishDetector`: `verdict(page)` page by page, and `verdicts(pages)`, which
 runs the seeded trials of up to `--batch-size` pages in lockstep (corpus._langdetect_fast, point
 6), given the whole list at once or, with `--chunk N`, lists of N pages. All three run in this
 one process on the 697 real CC-MAIN-2019-30 pages (../shared/data/cc_text), timed with
 `time.process_time()` (CPU seconds, best of `--repeats`; each side runs over all pages in turn,
 so none pollutes another's caches). Every page's verdict must be the same on all three sides, or
 the script exits non-zero. It then repeats the timing on the English subset (pages whose
-reference verdict is "passed"), which is what langdetect mostly sees in C4. MB are the UTF-8
+reference verdict keeps them), which is what langdetect mostly sees in C4. MB are the UTF-8
 bytes of the input texts.
 
     python bench/bench_langid.py [--repeats 3] [--batch-size 256] [--chunk N] [--json out.json]
@@ -29,8 +29,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT)]
 
-from corpus._langdetect_fast import BATCH_SIZE  # noqa: E402
-from corpus.langid import MIN_PROBABILITY, EnglishDetector, LangVerdict  # noqa: E402
+from c4forge.corpus._langdetect_fast import BATCH_SIZE  # noqa: E402
+from c4forge.corpus.langid import MIN_PROBABILITY, EnglishDetector  # noqa: E402
+from c4forge.corpus.page import Page  # noqa: E402
+from c4forge.corpus.verdict import Reason, Verdict, drop, keep, verdict_names  # noqa: E402
 
 DOLMA_JSONL = (
     ROOT.parent
@@ -42,27 +44,27 @@ DOLMA_JSONL = (
 SIDES = ("reference", "one_by_one", "batched")
 
 
-def reference_verdict(text: str) -> LangVerdict:
-    """tensorflow_datasets c4_utils.detect_english as a (counter, language) pair."""
+def reference_verdict(page: Page) -> Verdict:
+    """tensorflow_datasets c4_utils.detect_english, as a verdict."""
     import langdetect
     from langdetect.lang_detect_exception import LangDetectException
 
     langdetect.DetectorFactory.seed = 0
     try:
-        predictions = langdetect.detect_langs(text)
+        predictions = langdetect.detect_langs(page.text)
     except LangDetectException:
-        return LangVerdict("filtered:langdetect_exception", "")
+        return drop(Reason.LANGDETECT_EXCEPTION)
     if not predictions:
-        return LangVerdict("filtered:no_predictions", "")
+        return drop(Reason.NO_PREDICTIONS)
     best = predictions[0]
     if best.prob < MIN_PROBABILITY:
-        return LangVerdict("filtered:low_confidence", best.lang)
+        return drop(Reason.LOW_CONFIDENCE, best.lang)
     if best.lang != "en":
-        return LangVerdict("filtered:ignored_language", best.lang)
-    return LangVerdict("passed", "en")
+        return drop(Reason.IGNORED_LANGUAGE, best.lang)
+    return keep(page._replace(language="en"), "en")
 
 
-def timed(run, texts: list[str], repeats: int) -> tuple[float, list[LangVerdict]]:
+def timed(run, texts: list[Page], repeats: int) -> tuple[float, list[Verdict]]:
     """Best CPU seconds of `run(texts)` over `repeats` passes, and the last pass's verdicts."""
     best = float("inf")
     for _ in range(repeats):
@@ -72,8 +74,8 @@ def timed(run, texts: list[str], repeats: int) -> tuple[float, list[LangVerdict]
     return best, verdicts
 
 
-def compare(name: str, texts: list[str], runs: dict, repeats: int) -> tuple[dict, list]:
-    mb = sum(len(t.encode("utf-8")) for t in texts) / 1e6
+def compare(name: str, texts: list[Page], runs: dict, repeats: int) -> tuple[dict, list]:
+    mb = sum(len(t.text.encode("utf-8")) for t in texts) / 1e6
     row: dict = {"set": name, "pages": len(texts), "mb": round(mb, 3)}
     verdicts = {}
     for side in SIDES:
@@ -107,15 +109,18 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     with gzip.open(DOLMA_JSONL, "rt", encoding="utf-8") as f:
-        pages = [json.loads(line)["text"] for line in f]
+        pages = [
+            Page(f"http://page/{i}", f"page/{i}", json.loads(line)["text"])
+            for i, line in enumerate(f)
+        ]
 
     start = time.process_time()
     ours = EnglishDetector()
     init_s = time.process_time() - start
 
-    def batched(texts: list[str]) -> list[LangVerdict]:
+    def batched(texts: list[Page]) -> list[Verdict]:
         chunk = args.chunk or max(len(texts), 1)
-        out: list[LangVerdict] = []
+        out: list[Verdict] = []
         for at in range(0, len(texts), chunk):
             out += ours.verdicts(texts[at : at + chunk], batch_size=args.batch_size)
         return out
@@ -132,10 +137,10 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     row, ref_verdicts = compare("all pages", pages, runs, args.repeats)
     rows.append(row)
-    english = [t for t, v in zip(pages, ref_verdicts, strict=True) if v.counter == "passed"]
+    english = [t for t, v in zip(pages, ref_verdicts, strict=True) if v.kept]
     rows.append(compare("English subset", english, runs, args.repeats)[0])
 
-    counters = collections.Counter(v.counter for v in ref_verdicts)
+    counters = collections.Counter(verdict_names(v)[0] for v in ref_verdicts)
     chunk = f"lists of {args.chunk}" if args.chunk else "one list"
     print(f"python {platform.python_version()}, {platform.machine()}, repeats={args.repeats}")
     print(f"EnglishDetector() construction: {init_s:.2f} CPU s (once per worker)")

@@ -39,7 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT)]
 
-from corpus.sentences import SentenceCounter, read_punkt_tables  # noqa: E402
+from c4forge.corpus.sentences import SentenceCounter, read_punkt_tables  # noqa: E402
 
 SHARED_DATA = ROOT.parent / "shared" / "data"
 NLTK_DATA = SHARED_DATA / "nltk_data"

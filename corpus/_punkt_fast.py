@@ -11,8 +11,8 @@ exact:
    matches every ".", "?", "!" followed by a non-word character or by whitespace and a next
    token T. We run it as is from the first "?" or "!" on; before that (and in texts without
    them) we run the same regex with "." as the only end character, which matches at exactly the
-   same "." positions (a match is one character plus a lookahead) but scans about twice as fast
-   (a literal first character). A candidate's word part W starts after the last *ASCII*
+   same "." positions (a match is one character plus a lookahead) but scans faster (a literal
+   first character). A candidate's word part W starts after the last *ASCII*
    whitespace (`string.whitespace`) since the previous candidate's end character; with none,
    where the previous word part started (for the first candidate: at 0, which reproduces
    nltk's quirk of treating ASCII whitespace at index 0 as none). The previous candidate is

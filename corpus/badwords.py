@@ -13,8 +13,10 @@ from __future__ import annotations
 import hashlib
 import re
 
-from corpus.urls import url_hash_int
-from corpus.versions import BadwordsRule
+from c4forge.corpus.page import Page
+from c4forge.corpus.urls import url_hash_int
+from c4forge.corpus.verdict import SOFT_PASSED, Reason, Verdict, drop, keep
+from c4forge.corpus.versions import BadwordsRule
 
 EN_BADWORDS_COMMIT = "25e679f03d96baa721cde20db9944649e8d0a844"
 EN_BADWORDS_URL = (
@@ -122,8 +124,8 @@ def _is_word_char(ch: str) -> bool:
 
 
 class BadwordsFilter:
-    """3.x page filter. `verdict(text, normalized_url)` is "passed", "filtered" or
-    "soft-passed", as the reference's `_badwords_filter` counts it."""
+    """3.x page filter, the reference's `_badwords_filter`: a page whose lower-cased text matches
+    is dropped, unless the soft fraction spares it (kept with the detail "soft-passed")."""
 
     def __init__(self, words: list[str], rule: BadwordsRule, filter_fraction: float = 1.0) -> None:
         if not 0.0 < filter_fraction <= 1.0:
@@ -131,9 +133,9 @@ class BadwordsFilter:
         self._matcher = BadwordsMatcher(words, rule)
         self._num, self._den = float.as_integer_ratio(filter_fraction)
 
-    def verdict(self, text: str, normalized_url: str) -> str:
-        if not self._matcher.matches(text.lower()):
-            return "passed"
-        if url_hash_int(normalized_url) % self._den >= self._num:
-            return "soft-passed"
-        return "filtered"
+    def check(self, page: Page) -> Verdict:
+        if not self._matcher.matches(page.text.lower()):
+            return keep(page)
+        if url_hash_int(page.normalized_url) % self._den >= self._num:
+            return keep(page, SOFT_PASSED)
+        return drop(Reason.BADWORDS)

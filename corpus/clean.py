@@ -6,6 +6,7 @@ ending in . ? ! " or ending in "..."; drop a line of fewer than 5 words; "lorem 
 page; "javascript" drops the line; "{" drops the page; policy phrases drop the line; [2.2.0: a
 badword drops the page]; otherwise keep the line and count its Punkt sentences. A page with
 fewer than 3 sentences is dropped; else its text is the kept lines joined by "\n", stripped.
+The page verdict is returned (`corpus.verdict`); the line verdicts are counted through `count`.
 
 Every kept line holds at least one sentence, so Punkt only runs on pages that kept fewer lines
 than `min_num_sentences`, and stops once it has counted enough (see `sentences.py`).
@@ -16,8 +17,9 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from corpus.page import CountFn, Page
-from corpus.sentences import SentenceCounter
+from c4forge.corpus.page import CountFn, Page
+from c4forge.corpus.sentences import SentenceCounter
+from c4forge.corpus.verdict import Reason, Verdict, drop, keep
 
 CITATION_RE = re.compile(r"\[\d*\]|\[edit\]|\[citation needed\]")
 END_MARKS = (".", "?", "!", '"')
@@ -46,8 +48,8 @@ def clean_page(
     sentences: SentenceCounter,
     config: CleanConfig = CleanConfig(),
     badword_line_re: re.Pattern | None = None,
-) -> Page | None:
-    """The cleaned page, or None if it is dropped. Counts the reference's "clean-page" names.
+) -> Verdict:
+    """Keeps the cleaned page or drops it. Counts the reference's "clean-page" line names.
 
     `badword_line_re`: 2.2.0 only, searched in each lower-cased line that passed the policy rule.
     """
@@ -80,17 +82,17 @@ def clean_page(
             continue
         line_lower = line.lower()
         if "lorem ipsum" in line_lower:
-            return _drop(count, n, valid_lines, i - k, "filtered:loremipsum")
+            return _drop(count, n, valid_lines, i - k, Reason.LOREMIPSUM)
         if "javascript" in line_lower:
             n[3] += 1
             continue
         if "{" in line:
-            return _drop(count, n, valid_lines, i - k, "filtered:squigglybracket")
+            return _drop(count, n, valid_lines, i - k, Reason.SQUIGGLYBRACKET)
         if any(p in line_lower for p in POLICY_SUBSTRINGS):
             n[4] += 1
             continue
         if badword_line_re is not None and badword_line_re.search(line_lower):
-            return _drop(count, n, valid_lines, i - k, "filtered:badword")
+            return _drop(count, n, valid_lines, i - k, Reason.BADWORD_LINE)
         valid_lines.append(line)
     _flush(count, n, valid_lines, len(lines) - len(candidates))
     # Every kept line holds at least one sentence, so Punkt only runs when fewer lines than
@@ -99,10 +101,8 @@ def clean_page(
     for line in valid_lines if num_sentences < need else ():
         num_sentences += sentences.count(line, need - num_sentences)
     if num_sentences < need:
-        count("filtered:too_few_sentences")
-        return None
-    count("passed")
-    return page._replace(text="\n".join(valid_lines).strip())
+        return drop(Reason.TOO_FEW_SENTENCES)
+    return keep(page._replace(text="\n".join(valid_lines).strip()))
 
 
 _LINE_COUNTERS = (
@@ -124,7 +124,8 @@ def _flush(count: CountFn, n: list[int], valid_lines: list[str], skipped: int) -
         count("line-passed", len(valid_lines))
 
 
-def _drop(count: CountFn, n: list[int], valid_lines: list[str], skipped: int, reason: str):
+def _drop(
+    count: CountFn, n: list[int], valid_lines: list[str], skipped: int, reason: Reason
+) -> Verdict:
     _flush(count, n, valid_lines, skipped)
-    count(reason)
-    return None
+    return drop(reason)

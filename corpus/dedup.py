@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import hashlib
 
-from corpus.page import CountFn, Page
-from corpus.sentences import SentenceCounter
-from corpus.versions import UrlSurvivor, VersionRules
+from c4forge.corpus.page import CountFn, Page
+from c4forge.corpus.sentences import SentenceCounter
+from c4forge.corpus.verdict import Reason, Verdict, drop, keep
+from c4forge.corpus.versions import UrlSurvivor, VersionRules
 
 
 def url_survivor_key(page: Page, rule: UrlSurvivor) -> tuple:
@@ -62,11 +63,11 @@ def remove_duplicate_lines(
     sentences: SentenceCounter,
     rules: VersionRules,
     min_num_sentences: int,
-) -> Page | None:
-    """The page without the lines another page owns (and, 2.3.0+, without repeats).
+) -> Verdict:
+    """Keeps the page without the lines another page owns (and, 2.3.0+, without repeats).
 
-    Counts the reference's "dedupe-lines" names; None if the page ends up empty or, when
-    `min_num_sentences` is set, with fewer Punkt sentences in its whole text.
+    Counts the reference's "dedupe-lines" line names; drops the page if it ends up empty or,
+    when `min_num_sentences` is set, with fewer Punkt sentences in its whole text.
     """
     lines = page.text.split("\n")
     drop_local = rules.drop_local_duplicate_lines
@@ -90,10 +91,7 @@ def remove_duplicate_lines(
             count(name, value)
     new_text = "\n".join(new_lines)
     if rules.drop_empty_after_dedup and not new_text:
-        count("filtered:empty")
-        return None
+        return drop(Reason.EMPTY)
     if min_num_sentences and sentences.count(new_text, min_num_sentences) < min_num_sentences:
-        count("filtered:too_few_sentences")
-        return None
-    count("passed")
-    return page._replace(text=new_text)
+        return drop(Reason.TOO_FEW_SENTENCES)
+    return keep(page._replace(text=new_text))

@@ -1,43 +1,31 @@
 """English language ID exactly as the reference `detect_english` (docs/C4.md §6).
 
 langdetect 1.0.9 with seed 0 (its `random.Random` is re-seeded for every document, so results do
-not depend on call order); a page is English iff the best prediction is "en" with p >= 0.99.
-Verdicts use the reference's "english-filter" counter names.
+not depend on call order); a page is kept iff the best prediction is "en" with p >= 0.99, and
+dropped otherwise with the reason the reference counts (`corpus.verdict.Reason`; the detected
+language is the verdict's detail).
 
 `verdict` runs `corpus._langdetect_fast`, a re-implementation of langdetect's detector that
 computes bit-identical probabilities (same n-gram list, same random draws, same float operations
-in the same order; its module docstring gives the argument), about 12x faster on real web pages
-(bench/bench_langid.py). It then applies the very filter and sort of
-`Detector.get_probabilities`, so the (counter, language) pair is the reference's for every
-input. `verdicts(texts)` is `[verdict(text) for text in texts]` computed by the fast path's
-batched mode, which runs the seeded trials of many pages in lockstep on (pages x 55) arrays with
-the same float operations per page (point 6 of that docstring): about 2.4x faster than `verdict`
-on a list of 700 pages, 2.1x on lists of 256, 1.5x on lists of 64 (each call ends with a tail of
-a few slow pages; lists under 16 go one by one). `predictions` stays the plain langdetect
-call. If the re-implementation's start-up self-checks fail (say, another CPython `random` or
-numpy), `verdict` and `verdicts` fall back to langdetect; if only the lockstep's own checks
-fail, `verdicts` runs the pages one by one.
+in the same order; its module docstring gives the argument). It then applies the very filter and
+sort of `Detector.get_probabilities`, so the verdict is the reference's for every input.
+`verdicts(pages)` is `[verdict(page) for page in pages]` computed by the fast path's batched
+mode, which runs the seeded trials of many pages in lockstep on (pages x 55) arrays with the
+same float operations per page (lists under 16 go one by one). Speeds are in BENCHMARKS.md
+(bench/bench_langid.py). `predictions` stays the plain langdetect call. If the
+re-implementation's start-up self-checks fail (say, another CPython `random` or numpy),
+`verdict` and `verdicts` fall back to langdetect; if only the lockstep's own checks fail,
+`verdicts` runs the pages one by one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import NamedTuple
+
+from c4forge.corpus.page import Page
+from c4forge.corpus.verdict import Reason, Verdict, drop, keep
 
 MIN_PROBABILITY = 0.99
-
-
-class LangVerdict(NamedTuple):
-    counter: str  # "passed" or the reference's "filtered:..." name
-    language: str  # the best prediction, "" when there is none
-
-    @property
-    def counters(self) -> tuple[str, ...]:
-        """The reference's counter names for this verdict; the last one is the finest reason
-        (an ignored language is also counted as "filtered:ignored_language-<xx>")."""
-        if self.counter == "filtered:ignored_language":
-            return (self.counter, f"{self.counter}-{self.language}")
-        return (self.counter,)
 
 
 class EnglishDetector:
@@ -50,7 +38,7 @@ class EnglishDetector:
         from langdetect.lang_detect_exception import LangDetectException
         from langdetect.language import Language
 
-        from corpus._langdetect_fast import BATCH_SIZE, FastLangdetect
+        from c4forge.corpus._langdetect_fast import BATCH_SIZE, FastLangdetect
 
         self._factory = DetectorFactory()
         self._factory.load_profile(PROFILES_DIRECTORY)
@@ -83,38 +71,40 @@ class EnglishDetector:
         result.sort(reverse=True)
         return result
 
-    def verdict(self, text: str) -> LangVerdict:
+    def verdict(self, page: Page) -> Verdict:
+        """Keeps an English page (its `language` set to "en") or drops it with the reason."""
         if self._fast.exact:
-            return self._judge(self._fast_predictions(text))
+            return self._judge(page, self._fast_predictions(page.text))
         try:
-            predictions = self.predictions(text)
+            predictions = self.predictions(page.text)
         except self._exception:
-            return LangVerdict("filtered:langdetect_exception", "")
-        return self._judge(predictions)
+            return drop(Reason.LANGDETECT_EXCEPTION)
+        return self._judge(page, predictions)
 
-    def verdicts(self, texts: Iterable[str], batch_size: int | None = None) -> list[LangVerdict]:
-        """`[self.verdict(text) for text in texts]`, faster: the fast path's lockstep trials
+    def verdicts(self, pages: Iterable[Page], batch_size: int | None = None) -> list[Verdict]:
+        """`[self.verdict(page) for page in pages]`, faster: the fast path's lockstep trials
         run `batch_size` pages at a time (default `corpus._langdetect_fast.BATCH_SIZE`, 256).
         The longer the list, the faster per page: pass hundreds of pages where possible."""
-        texts = list(texts)
+        pages = list(pages)
         if not self._fast.exact:
-            return [self.verdict(text) for text in texts]
-        return [self._judge(p) for p in self._fast_predictions_many(texts, batch_size)]
+            return [self.verdict(page) for page in pages]
+        many = self._fast_predictions_many([page.text for page in pages], batch_size)
+        return [self._judge(page, p) for page, p in zip(pages, many, strict=True)]
 
     def _fast_predictions_many(self, texts: list[str], batch_size: int | None = None) -> list:
         """`_fast_predictions` of every text, through the lockstep path."""
         size = self._batch_size if batch_size is None else batch_size
         return [self._sorted(lp) for lp in self._fast.langprobs(texts, size)]
 
-    def _judge(self, predictions: list | None) -> LangVerdict:
+    def _judge(self, page: Page, predictions: list | None) -> Verdict:
         """detect_english's verdict on a prediction list (None: langdetect raised)."""
         if predictions is None:
-            return LangVerdict("filtered:langdetect_exception", "")
+            return drop(Reason.LANGDETECT_EXCEPTION)
         if not predictions:
-            return LangVerdict("filtered:no_predictions", "")
+            return drop(Reason.NO_PREDICTIONS)
         best = predictions[0]
         if best.prob < self._min_probability:
-            return LangVerdict("filtered:low_confidence", best.lang)
+            return drop(Reason.LOW_CONFIDENCE, best.lang)
         if best.lang != "en":
-            return LangVerdict("filtered:ignored_language", best.lang)
-        return LangVerdict("passed", "en")
+            return drop(Reason.IGNORED_LANGUAGE, best.lang)
+        return keep(page._replace(language="en"), "en")

@@ -1,9 +1,10 @@
 """The whole C4 chain in one process, without Beam: for small inputs, tests and benchmarks.
 
-Each stage is a function over a list of pages, in the reference order, counting into
-`counters[namespace][name]` with the same names as the Beam build. Line dedup is done with a
-dict instead of a shuffle; its result is the same because the vote (smallest md5 of the URL)
-does not depend on order.
+The stages are those of `corpus.stages.stage_plan`, which the Beam build follows too, each a
+function over a list of pages. Counters go to `counters[namespace][name]` with the names the
+Beam build gives them for the rules' version (page verdicts through `verdict_counters`, line
+counts through `versions.counter_key`). Line dedup is done with a dict instead of a shuffle; its
+result is the same because the vote (smallest md5 of the URL) does not depend on order.
 """
 
 from __future__ import annotations
@@ -12,37 +13,58 @@ import collections
 import dataclasses
 from collections.abc import Callable, Iterable
 
-from corpus import dedup, versions
-from corpus.badwords import BadwordsFilter, compile_badwords
-from corpus.clean import CleanConfig, clean_page
-from corpus.page import Page
-from corpus.sentences import SentenceCounter
-from corpus.urls import split_of
-from corpus.variants import Variant
-from corpus.versions import VersionRules
-from corpus.wet import DEFAULT_MAX_PAGE_CHARS, split_wet_stream
+from c4forge.corpus import dedup, versions
+from c4forge.corpus.badwords import BadwordsFilter, compile_badwords
+from c4forge.corpus.clean import CleanConfig, clean_page
+from c4forge.corpus.length import check_length
+from c4forge.corpus.page import Page
+from c4forge.corpus.sentences import SentenceCounter
+from c4forge.corpus.stages import PlannedStage, Stage, stage_plan
+from c4forge.corpus.urls import RealnewsDomains, split_of
+from c4forge.corpus.variants import Variant
+from c4forge.corpus.verdict import Verdict, verdict_counters
+from c4forge.corpus.versions import VersionRules
+from c4forge.corpus.wet import split_wet_stream
 
 
 @dataclasses.dataclass
 class LocalBuild:
-    """Heavy objects built once: Punkt, the English detector, the badwords list."""
+    """Heavy objects built once: Punkt, the English detector, the badwords list, the RealNews
+    domain list (`realnewslike` only)."""
 
     variant: Variant
     rules: VersionRules
     sentences: SentenceCounter | None
     detector: object  # corpus.langid.EnglishDetector
     badwords: list[str] | None = None
+    realnews_domains: dict | None = None
     counters: dict = dataclasses.field(
         default_factory=lambda: collections.defaultdict(collections.Counter)
     )
 
     def counter(self, namespace: str) -> Callable[..., None]:
-        bucket = self.counters[namespace]
+        """`count(name, amount)` in `namespace` (3.1.0 names), renamed for the version."""
+        version = self.rules.version
+        keys: dict[str, tuple[str, str] | None] = {}  # name -> its key in this version
 
         def count(name: str, amount: int = 1) -> None:
-            bucket[name] += amount
+            if name not in keys:
+                keys[name] = versions.counter_key(version, namespace, name)
+            key = keys[name]
+            if key is not None:
+                self.counters[key[0]][key[1]] += amount
 
         return count
+
+    def judged(self, namespace: str, verdicts: Iterable[Verdict]) -> list[Page]:
+        """Counts each verdict as the reference does; returns the pages kept."""
+        out = []
+        for verdict in verdicts:
+            for ns, name in verdict_counters(self.rules.version, namespace, verdict):
+                self.counters[ns][name] += 1
+            if verdict.page is not None:
+                out.append(verdict.page)
+        return out
 
     # --- stages -------------------------------------------------------------------------------
 
@@ -52,14 +74,13 @@ class LocalBuild:
         return [p for s in streams for p in split_wet_stream(s, count, require_timestamp=need_ts)]
 
     def filter_length(self, pages: list[Page]) -> list[Page]:
-        count = self.counter(versions.TOO_LONG)
-        out = []
-        for p in pages:
-            ok = len(p.text) <= DEFAULT_MAX_PAGE_CHARS
-            count("passed" if ok else "filtered")
-            if ok:
-                out.append(p)
-        return out
+        return self.judged(versions.TOO_LONG, (check_length(p) for p in pages))
+
+    def filter_realnews(self, pages: list[Page]) -> list[Page]:
+        if self.realnews_domains is None:
+            raise ValueError("the realnewslike config needs the RealNews domain list")
+        rule = RealnewsDomains.with_bundled_suffixes(self.realnews_domains)
+        return self.judged(versions.REALNEWS, (rule.check(p) for p in pages))
 
     def dedup_urls(self, pages: list[Page]) -> list[Page]:
         count = self.counter(versions.URL_DEDUP)
@@ -77,62 +98,45 @@ class LocalBuild:
             count("passed")
         return list(best.values())
 
-    def clean(self, pages: list[Page]) -> list[Page]:
+    def clean(self, pages: list[Page], line_badwords: bool = False) -> list[Page]:
         count = self.counter(versions.CLEAN)
         line_re = None
-        if self.badwords and self.rules.badwords is versions.BadwordsRule.LINE_UNESCAPED:
+        if line_badwords and self.badwords:
             line_re = compile_badwords(self.badwords, self.rules.badwords)
         config = CleanConfig()
-        out = []
-        for p in pages:
-            cleaned = clean_page(p, count, self.sentences, config, line_re)
-            if cleaned is not None:
-                out.append(cleaned)
-        return out
+        return self.judged(
+            versions.CLEAN, (clean_page(p, count, self.sentences, config, line_re) for p in pages)
+        )
 
-    def dedup_lines(self, pages: list[Page]) -> list[Page]:
+    def dedup_lines(self, pages: list[Page], min_num_sentences: int = 0) -> list[Page]:
         count = self.counter(versions.LINE_DEDUP)
         owner: dict[bytes, tuple[bytes, str]] = {}
+        offers: collections.Counter = collections.Counter()
         for p in pages:
             offer = (dedup.line_owner_rank(p, self.rules), p.url)
             for key in dedup.line_keys(p, self.rules):
+                offers[key] += 1
                 if key not in owner or offer < owner[key]:
                     owner[key] = offer
         owned: dict[str, set] = collections.defaultdict(set)
         for key, (_, url) in owner.items():
             owned[url].add(key)
-        min_sentences = 3 if self.variant.clean else 0
-        out = []
-        for p in pages:
-            kept = dedup.remove_duplicate_lines(
-                p, owned[p.url], count, self.sentences, self.rules, min_sentences
+            if offers[key] > 1 and self.rules.version is versions.C4Version.V2_2_0:
+                count("emitted-line-duplicate", offers[key] - 1)  # a 2.2.0 counter
+        verdicts = (
+            dedup.remove_duplicate_lines(
+                p, owned[p.url], count, self.sentences, self.rules, min_num_sentences
             )
-            if kept is not None:
-                out.append(kept)
-        return out
+            for p in pages
+        )
+        return self.judged(versions.LINE_DEDUP, verdicts)
 
     def filter_english(self, pages: list[Page]) -> list[Page]:
-        count = self.counter(versions.ENGLISH)
-        out = []
-        for p, verdict in zip(pages, self.detector.verdicts([p.text for p in pages]), strict=True):
-            for name in verdict.counters:
-                count(name)
-            if verdict.counter == "passed":
-                out.append(p._replace(language="en"))
-        return out
+        return self.judged(versions.ENGLISH, self.detector.verdicts(pages))
 
-    def filter_badwords(self, pages: list[Page]) -> list[Page]:
-        count = self.counter(versions.BADWORDS)
-        count_lang = self.counter(versions.BADWORDS + "-en")
-        rule = BadwordsFilter(self.badwords, self.rules.badwords, self.variant.badwords_fraction)
-        out = []
-        for p in pages:
-            verdict = rule.verdict(p.text, p.normalized_url)
-            count(verdict)
-            count_lang(verdict)
-            if verdict != "filtered":
-                out.append(p)
-        return out
+    def filter_badwords(self, pages: list[Page], fraction: float = 1.0) -> list[Page]:
+        rule = BadwordsFilter(self.badwords, self.rules.badwords, fraction)
+        return self.judged(versions.BADWORDS, (rule.check(p) for p in pages))
 
     def split(self, pages: list[Page]) -> dict[str, list[Page]]:
         out: dict[str, list[Page]] = {"train": [], "validation": []}
@@ -142,18 +146,28 @@ class LocalBuild:
             out[split].append(p)
         return out
 
-    def stages(self) -> list[tuple[str, Callable]]:
+    def stage_fn(self, planned: PlannedStage) -> Callable[[list[Page]], list[Page]]:
+        """The function that runs one planned stage over a list of pages."""
+        stage = planned.stage
+        if stage is Stage.LENGTH:
+            return self.filter_length
+        if stage is Stage.REALNEWS:
+            return self.filter_realnews
+        if stage is Stage.URL_DEDUP:
+            return self.dedup_urls
+        if stage is Stage.CLEAN:
+            return lambda pages: self.clean(pages, planned.line_badwords)
+        if stage is Stage.LINE_DEDUP:
+            return lambda pages: self.dedup_lines(pages, planned.min_num_sentences)
+        if stage is Stage.ENGLISH:
+            return self.filter_english
+        if stage is Stage.BADWORDS:
+            return lambda pages: self.filter_badwords(pages, planned.badwords_fraction)
+        raise ValueError(f"no local function for stage {stage!r}")
+
+    def stages(self) -> list[tuple[str, Callable[[list[Page]], list[Page]]]]:
         """(name, function) of the stages after reading, as this variant and version run them."""
-        out = [("length", self.filter_length), ("url_dedup", self.dedup_urls)]
-        if self.variant.clean:
-            out.append(("clean", self.clean))
-        if self.variant.dedupe:
-            out.append(("line_dedup", self.dedup_lines))
-        out.append(("english", self.filter_english))
-        line_rule = self.rules.badwords is versions.BadwordsRule.LINE_UNESCAPED
-        if self.variant.badwords_fraction > 0 and not line_rule:
-            out.append(("badwords", self.filter_badwords))
-        return out
+        return [(p.stage.value, self.stage_fn(p)) for p in stage_plan(self.variant, self.rules)]
 
     def run(self, streams: Iterable) -> dict[str, list[Page]]:
         pages = self.read(streams)

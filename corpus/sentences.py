@@ -6,7 +6,7 @@ only ask "are there at least 3 sentences?", so we count lazily and stop early:
 
   * `corpus._punkt_fast.FastPunktCounter` decides the candidate breaks with Punkt's own rules
     and parameters but without Punkt's token objects, and stops once `limit` sentences are
-    certain (about 5-9x faster than Punkt on whole pages; that module says why it is exact);
+    certain (that module says why it is exact; speeds are in BENCHMARKS.md);
   * for a tokenizer configuration it was not derived from (see `_punkt_fast.supports`), the
     real Punkt runs: a non-empty text holds at least one sentence, and one whose only
     sentence-end character (".", "?", "!") is its last holds exactly one, as Punkt only
@@ -23,7 +23,7 @@ import itertools
 import os
 import re
 
-from corpus._punkt_fast import FastPunktCounter, supports
+from c4forge.corpus._punkt_fast import FastPunktCounter, supports
 
 PUNKT_SUBDIR = os.path.join("tokenizers", "punkt_tab", "english")
 PUNKT_TABLES = ("abbrev_types.txt", "collocations.tab", "ortho_context.tab", "sent_starters.txt")

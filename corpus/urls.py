@@ -10,6 +10,9 @@ import hashlib
 import re
 from collections.abc import Collection, Mapping
 
+from c4forge.corpus.page import Page
+from c4forge.corpus.verdict import Reason, Verdict, drop, keep
+
 _SCHEME_RE = re.compile(r"https?:\/\/(www\.)?")
 _TRACKING_RE = re.compile(r"\?(utm_|ref|feed).*")
 
@@ -46,12 +49,19 @@ class RealnewsDomains:
         self._allowed = allowed
         self._extract = extract
 
-    def verdict(self, normalized_url: str) -> str:
-        """ "passed", "filtered:bad_domain" or "filtered:bad_subdomain" (the reference counters)."""
-        ext = self._extract(normalized_url)
+    @classmethod
+    def with_bundled_suffixes(cls, allowed: Mapping[str, bool | Collection[str]]):
+        """The rule with tldextract's bundled public-suffix snapshot: no network access."""
+        import tldextract
+
+        return cls(allowed, tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None))
+
+    def check(self, page: Page) -> Verdict:
+        """Keeps a page of a listed domain (and subdomain), as the reference's filter does."""
+        ext = self._extract(page.normalized_url)
         allowed = self._allowed.get(ext.domain + "." + ext.suffix)
         if allowed is None:
-            return "filtered:bad_domain"
+            return drop(Reason.BAD_DOMAIN)
         if isinstance(allowed, list) and ext.subdomain not in allowed:
-            return "filtered:bad_subdomain"
-        return "passed"
+            return drop(Reason.BAD_SUBDOMAIN)
+        return keep(page)

@@ -103,6 +103,7 @@ CLEAN = "clean-page"
 LINE_DEDUP = "dedupe-lines"
 ENGLISH = "english-filter"
 BADWORDS = "badwords-filter"
+BADWORDS_EN = BADWORDS + "-en"  # the reference counts the English filter twice
 DOWNLOAD = "download_wet_url"
 
 # 2.2.0 namespaces and names, keyed by the 3.1.0 (namespace, name). None: not counted in 2.2.0.

@@ -25,8 +25,8 @@ import zlib
 from collections.abc import Iterable, Iterator
 from typing import BinaryIO
 
-from corpus.page import CountFn, Page, no_count
-from corpus.urls import normalize_url
+from c4forge.corpus.page import CountFn, Page, no_count
+from c4forge.corpus.urls import normalize_url
 
 PAGE_DELIMITER = "WARC/1.0"
 URL_KEY = "WARC-Target-URI:"

@@ -1,5 +1,8 @@
 """The end-of-build report: every counter, a readable funnel, and a PNG of it.
 
+The funnel text also lists what the build damaged, skipped or retried (WET damage of
+`corpus.wet`, unreadable files, download retries) whenever any of it happened.
+
 Written next to the output as `stats.json` (with the resolved config) and `funnel.png`.
 """
 
@@ -8,7 +11,7 @@ from __future__ import annotations
 import io
 import json
 
-from corpus import versions
+from c4forge.corpus import versions
 
 # (label, namespace, name) in stage order; names are 3.1.0's, renamed per version.
 PAGE_STAGES = (
@@ -20,6 +23,18 @@ PAGE_STAGES = (
     ("line dedup", versions.LINE_DEDUP, "passed"),
     ("English (langdetect)", versions.ENGLISH, "passed"),
     ("no badwords", versions.BADWORDS, "passed"),
+)
+
+# What a build damaged, skipped or retried: (namespace, name), shown when non-zero.
+DAMAGE_COUNTERS = (
+    (versions.SPLIT_WET, "corrupt-gzip-member"),
+    (versions.SPLIT_WET, "truncated-gzip"),
+    (versions.SPLIT_WET, "invalid-utf8-line"),
+    (versions.SPLIT_WET, "line-too-long"),
+    (versions.SPLIT_WET, "filtered:damaged_record"),
+    (versions.SPLIT_WET, "unreadable-file"),
+    (versions.DOWNLOAD, "retried"),
+    (versions.DOWNLOAD, "download-failed"),
 )
 
 
@@ -61,6 +76,14 @@ def funnel_text(rows: list[tuple[str, int]], counters: dict) -> str:
             continue
         lines.append(f"{ns} (lines and pages)")
         lines.extend(f"  {name:<36} {value:>12,}" for name, value in names.items())
+    damage = [
+        (f"{ns}/{name}", counters[ns][name])
+        for ns, name in DAMAGE_COUNTERS
+        if counters.get(ns, {}).get(name)
+    ]
+    if damage:
+        lines.append("damaged, skipped or retried inputs")
+        lines.extend(f"  {label:<36} {value:>12,}" for label, value in damage)
     return "\n".join(lines)
 
 

@@ -1,7 +1,9 @@
 """The C4 stages as composite Beam transforms over `corpus` functions (docs/C4.md §2).
 
 Each DoFn builds its heavy objects (Punkt, langdetect profiles, regexes) in `setup()` from data
-shipped by value, counts through `_Counters` (buffered per bundle, renamed per C4 version), and,
+shipped by value and runs a `corpus` rule, which returns a `corpus.verdict.Verdict`. It counts
+through `_Counters` (buffered per bundle): page verdicts through the one adapter
+`corpus.verdict.verdict_counters`, line counts renamed per C4 version by `counter_key`; and,
 when asked, sends what it drops to the "rejects" output with the stage and reason.
 """
 
@@ -12,40 +14,51 @@ import collections
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
-from corpus import badwords as badwords_lib
-from corpus import dedup, versions
-from corpus.clean import CleanConfig, clean_page
-from corpus.langid import EnglishDetector
-from corpus.page import Page, Tally
-from corpus.sentences import SentenceCounter
-from corpus.urls import RealnewsDomains, split_of
-from corpus.versions import VersionRules
-from corpus.wet import DEFAULT_MAX_PAGE_CHARS, split_wet_stream
+from c4forge.corpus import badwords as badwords_lib
+from c4forge.corpus import dedup, versions
+from c4forge.corpus.clean import CleanConfig, clean_page
+from c4forge.corpus.langid import EnglishDetector
+from c4forge.corpus.length import check_length
+from c4forge.corpus.page import Page
+from c4forge.corpus.sentences import SentenceCounter
+from c4forge.corpus.urls import RealnewsDomains, split_of
+from c4forge.corpus.verdict import Verdict, reason_name, verdict_counters
+from c4forge.corpus.versions import VersionRules
+from c4forge.corpus.wet import DEFAULT_MAX_PAGE_CHARS, split_wet_stream
 
 REJECTS = "rejects"
 
 
 class _Counters:
-    """`count(name, amount)` for one namespace: buffered, flushed to Beam metrics per bundle."""
+    """`count(name, amount)` for one namespace (3.1.0 names) and `verdict(v)` for a page
+    verdict of the stage counting in it: buffered, flushed to Beam metrics per bundle."""
 
     def __init__(self, namespace: str, version: versions.C4Version) -> None:
         self._namespace = namespace
         self._version = version
-        self._pending: collections.Counter = collections.Counter()
-        self._metrics: dict[str, object] = {}
+        self._pending: collections.Counter = collections.Counter()  # name -> amount
+        self._keyed: collections.Counter = collections.Counter()  # (namespace, name) -> amount
+        self._metrics: dict[tuple[str, str], object] = {}
 
     def __call__(self, name: str, amount: int = 1) -> None:
         self._pending[name] += amount
 
+    def verdict(self, verdict: Verdict) -> None:
+        for key in verdict_counters(self._version, self._namespace, verdict):
+            self._keyed[key] += 1
+
     def flush(self) -> None:
         for name, amount in self._pending.items():
-            metric = self._metrics.get(name)
+            key = versions.counter_key(self._version, self._namespace, name)
+            if key is not None:
+                self._keyed[key] += amount
+        for key, amount in self._keyed.items():
+            metric = self._metrics.get(key)
             if metric is None:
-                key = versions.counter_key(self._version, self._namespace, name)
-                metric = self._metrics[name] = Metrics.counter(*key) if key else False
-            if metric:
-                metric.inc(amount)
+                metric = self._metrics[key] = Metrics.counter(*key)
+            metric.inc(amount)
         self._pending.clear()
+        self._keyed.clear()
 
 
 class _StageFn(beam.DoFn):
@@ -63,23 +76,17 @@ class _StageFn(beam.DoFn):
     def finish_bundle(self) -> None:
         self.count.flush()
 
-    def counted(self, rule, page: Page):
-        """Runs `rule(count)`, a corpus rule returning a page or None, counting into this
-        stage. Returns (result, reason): the "filtered:..." counter that dropped the page, which
-        only the rejects output needs, so it is tracked per page only then."""
-        if not self.with_rejects:
-            return rule(self.count), None
-        tally = Tally()
-        result = rule(tally)
-        for name, n in tally.counts.items():
-            self.count(name, n)
-        if result is not None:
-            return result, None
-        return None, next(k for k in tally.counts if k.startswith("filtered:"))
+    def judged(self, page: Page, verdict: Verdict):
+        """Counts a rule's verdict on `page`; the outputs: the page kept, or the reject."""
+        self.count.verdict(verdict)
+        if verdict.page is not None:
+            return [verdict.page]
+        return self.reject(page, verdict)
 
-    def reject(self, page: Page, reason: str):
+    def reject(self, page: Page, verdict: Verdict):
         if self.with_rejects:
-            return [beam.pvalue.TaggedOutput(REJECTS, reject_record(self.namespace, reason, page))]
+            record = reject_record(self.namespace, reason_name(verdict), page)
+            return [beam.pvalue.TaggedOutput(REJECTS, record)]
         return []
 
 
@@ -104,7 +111,7 @@ class _ReadWetFn(_StageFn):
         self.download_count.flush()
 
     def process(self, location: str):
-        from pipelines.inputs import open_input
+        from c4forge.pipelines.inputs import open_input
 
         try:
             with open_input(location, count=self.download_count, **self.download) as stream:
@@ -146,12 +153,7 @@ class _LengthFn(_StageFn):
         self.max_page_chars = max_page_chars
 
     def process(self, page: Page):
-        if len(page.text) > self.max_page_chars:
-            self.count("filtered")
-            yield from self.reject(page, "filtered")
-            return
-        self.count("passed")
-        yield page
+        return self.judged(page, check_length(page, self.max_page_chars))
 
 
 class FilterLength(beam.PTransform):
@@ -174,19 +176,11 @@ class _RealnewsFn(_StageFn):
 
     def setup(self) -> None:
         super().setup()
-        import tldextract
-
         # The suffix list snapshot bundled with tldextract: no network on workers.
-        extract = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
-        self.rule = RealnewsDomains(self.domains, extract)
+        self.rule = RealnewsDomains.with_bundled_suffixes(self.domains)
 
     def process(self, page: Page):
-        verdict = self.rule.verdict(page.normalized_url)
-        self.count(verdict)
-        if verdict == "passed":
-            yield page
-        else:
-            yield from self.reject(page, verdict)
+        return self.judged(page, self.rule.check(page))
 
 
 class FilterRealnewsDomains(beam.PTransform):
@@ -274,16 +268,8 @@ class _CleanFn(_StageFn):
         self.config = CleanConfig()
 
     def process(self, page: Page):
-        cleaned, reason = self.counted(
-            lambda count: clean_page(
-                page, count, self.sentences, self.config, self.badword_line_re
-            ),
-            page,
-        )
-        if cleaned is not None:
-            yield cleaned
-        else:
-            yield from self.reject(page, reason)
+        verdict = clean_page(page, self.count, self.sentences, self.config, self.badword_line_re)
+        return self.judged(page, verdict)
 
 
 class CleanPages(beam.PTransform):
@@ -362,16 +348,10 @@ class _RemoveLinesFn(_StageFn):
             return
         page = pages[0]
         kept_keys = set(joined["lines"])
-        kept, reason = self.counted(
-            lambda count: dedup.remove_duplicate_lines(
-                page, kept_keys, count, self.sentences, self.rules, self.min_num_sentences
-            ),
-            page,
+        verdict = dedup.remove_duplicate_lines(
+            page, kept_keys, self.count, self.sentences, self.rules, self.min_num_sentences
         )
-        if kept is not None:
-            yield kept
-        else:
-            yield from self.reject(page, reason)
+        yield from self.judged(page, verdict)
 
 
 class _CountLineVotesFn(_StageFn):
@@ -435,15 +415,13 @@ class _EnglishFn(_StageFn):
         from apache_beam.utils.windowed_value import WindowedValue
 
         buffered, self.buffer = self.buffer, []
-        verdicts = self.detector.verdicts([page.text for page, _, _ in buffered])
+        verdicts = self.detector.verdicts([page for page, _, _ in buffered])
         for (page, ts, window), verdict in zip(buffered, verdicts, strict=True):
-            for name in verdict.counters:
-                self.count(name)
-            if verdict.counter == "passed":
-                yield WindowedValue(page._replace(language="en"), ts, [window])
-                continue
-            for out in self.reject(page, verdict.counters[-1]):
-                yield beam.pvalue.TaggedOutput(out.tag, WindowedValue(out.value, ts, [window]))
+            for out in self.judged(page, verdict):
+                if isinstance(out, beam.pvalue.TaggedOutput):
+                    yield beam.pvalue.TaggedOutput(out.tag, WindowedValue(out.value, ts, [window]))
+                else:
+                    yield WindowedValue(out, ts, [window])
 
 
 class FilterEnglish(beam.PTransform):
@@ -467,21 +445,10 @@ class _BadwordsFn(_StageFn):
 
     def setup(self) -> None:
         super().setup()
-        self.lang_count = _Counters(versions.BADWORDS + "-en", self.rules.version)
         self.filter = badwords_lib.BadwordsFilter(self.words, self.rules.badwords, self.fraction)
 
-    def finish_bundle(self) -> None:
-        super().finish_bundle()
-        self.lang_count.flush()
-
     def process(self, page: Page):
-        verdict = self.filter.verdict(page.text, page.normalized_url)
-        self.count(verdict)
-        self.lang_count(verdict)
-        if verdict == "filtered":
-            yield from self.reject(page, verdict)
-        else:
-            yield page
+        return self.judged(page, self.filter.check(page))
 
 
 class FilterBadwords(beam.PTransform):

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from corpus.sentences import PUNKT_SUBDIR, PUNKT_TABLES, SentenceCounter, read_punkt_tables
+from c4forge.corpus.sentences import PUNKT_SUBDIR, PUNKT_TABLES, SentenceCounter, read_punkt_tables
 
 import c4_testing
 

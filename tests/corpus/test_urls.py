@@ -11,7 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from corpus.urls import (
+from c4forge.corpus.page import Page
+from c4forge.corpus.urls import (
     VALIDATION_MODULUS,
     RealnewsDomains,
     md5_hex,
@@ -19,6 +20,7 @@ from corpus.urls import (
     split_of,
     url_hash_int,
 )
+from c4forge.corpus.verdict import reason_name
 
 HYPOTHESIS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -166,4 +168,7 @@ ALLOWED = {"nytimes.com": True, "bbc.co.uk": ["news", "www"]}
 )
 def test_realnews_domains(url, verdict):
     rule = RealnewsDomains(ALLOWED, FAKE_EXTRACT.__getitem__)
-    assert rule.verdict(url) == verdict
+    page = Page("http://" + url, url, "text")
+    got = rule.check(page)
+    assert reason_name(got) == verdict
+    assert got.page == (page if verdict == "passed" else None)

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipelines import c4
+from c4forge.cli import corpus_build
 
 import c4_testing
 from faulty_http import Every, FaultyServer
@@ -61,7 +61,7 @@ def test_http_faults_give_the_fault_free_output(dolma_parts, clean_build, tmp_pa
         monkeypatch.setenv("C4FORGE_CC_BASE_URL", srv.base_url)
         out = tmp_path / "out"
         argv = c4_testing.build_args([], out, "--crawl", "CC-MAIN-2019-30")
-        stats = c4.run([*argv, "--download-attempts", "6", "--download-backoff", "0.01"])
+        stats = corpus_build.run([*argv, "--download-attempts", "6", "--download-backoff", "0.01"])
         assert not srv.errors
         assert len(srv.faults_served()) >= 5
     expected, expected_stats = clean_build
@@ -123,6 +123,30 @@ def test_damaged_inputs_are_counted_and_skipped(dolma_parts, tmp_path):
     assert split["filtered:damaged_record"] == 2  # that record and the garbage file's one
     assert split["unreadable-file"] == 1
     assert split["wet-file"] == 5  # the unreachable URL never became a file
+    # The printed funnel shows the damage next to the pages.
+    funnel = stats["funnel_text"].splitlines()
+    shown = dict(_label_value(ln) for ln in funnel[funnel.index(DAMAGE_HEADING) + 1 :])
+    for name in (
+        "corrupt-gzip-member",
+        "truncated-gzip",
+        "invalid-utf8-line",
+        "filtered:damaged_record",
+        "unreadable-file",
+    ):
+        assert shown[f"split-wet-file/{name}"] == split[name]
+    assert "split-wet-file/line-too-long" not in stats["funnel_text"]  # zero: not shown
+
+
+DAMAGE_HEADING = "damaged, skipped or retried inputs"
+
+
+def _label_value(line: str) -> tuple[str, int]:
+    label, value = line.split()
+    return label, int(value.replace(",", ""))
+
+
+def test_intact_build_shows_no_damage(clean_build):
+    assert "damaged" not in clean_build[1]["funnel_text"]
 
 
 def _members(records):
@@ -171,9 +195,9 @@ def test_rejects_hold_every_dropped_page_with_its_reason(dolma_parts, clean_buil
 
 
 def test_report_files(dolma_parts, tmp_path):
-    from pipelines import c4 as c4_module
-
-    c4_module.run([a for a in c4_testing.build_args(dolma_parts, tmp_path) if a != "--no-report"])
+    corpus_build.run(
+        [a for a in c4_testing.build_args(dolma_parts, tmp_path) if a != "--no-report"]
+    )
     stats = json.loads((tmp_path / "stats.json").read_text())
     assert stats["config"] == "en"
     assert stats["c4_version"] == "3.1.0"
@@ -204,7 +228,7 @@ def test_bad_flags_fail_in_one_line_before_work(extra, message, shared_data, tmp
     argv = argv + extra
     if extra[0] == "--input":
         argv = argv[2:]  # only the bad input
-    assert c4.main(argv) == 2
+    assert corpus_build.main(argv) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1, err
     assert message in err[0]
@@ -248,3 +272,72 @@ def test_corrupt_wet_bytes_never_crash_a_build(small_wet, tmp_path_factory, flip
     )
     lost = 12 - split.get("passed", 0)
     assert damage >= (1 if lost else 0)
+
+
+# --- the in-process runner and the Beam build follow one stage plan ---------------------------
+
+
+def _realnews_records():
+    """Real pages moved to a listed domain, a listed subdomain, an unlisted subdomain and an
+    unlisted domain (grover's list), so the realnewslike stage keeps some and drops some."""
+    hosts = (
+        "http://www.herefordtimes.com/news/",
+        "http://sports.gather.com/story/",
+        "http://recipes.gather.com/story/",
+        "http://www.example.com/story/",
+    )
+    records = c4_testing.dolma_records()[:160]
+    return [(hosts[i % 4] + str(i), date, text) for i, (_, date, text) in enumerate(records)]
+
+
+def _local_build(paths, config, version):
+    from c4forge.corpus.badwords import parse_badwords
+    from c4forge.corpus.langid import EnglishDetector
+    from c4forge.corpus.local import LocalBuild
+    from c4forge.corpus.sentences import SentenceCounter
+    from c4forge.corpus.variants import variant
+    from c4forge.corpus.versions import rules_for
+
+    domains = json.loads((c4_testing.SHARED_DATA / "realnews" / REALNEWS_JSON).read_text())
+    build = LocalBuild(
+        variant=variant(config),
+        rules=rules_for(version),
+        sentences=SentenceCounter.from_nltk_data(str(c4_testing.NLTK_DATA)),
+        detector=EnglishDetector(),
+        badwords=parse_badwords(c4_testing.BADWORDS_EN.read_bytes()),
+        realnews_domains=domains,
+    )
+    streams = [open(p, "rb") for p in paths]  # noqa: SIM115
+    try:
+        splits = build.run(streams)
+    finally:
+        for f in streams:
+            f.close()
+    pages = {(split, p.url, p.text) for split, ps in splits.items() for p in ps}
+    return pages, {ns: dict(c) for ns, c in build.counters.items() if c}
+
+
+REALNEWS_JSON = "domain_to_allowed_subdomains.json"
+
+
+@pytest.mark.parametrize(
+    ("config", "version"), [("realnewslike", "3.1.0"), ("en", "2.2.0"), ("realnewslike", "2.2.0")]
+)
+def test_local_runner_equals_beam_build(config, version, dolma_parts, tmp_path):
+    paths = [*dolma_parts[:2]]
+    if config == "realnewslike":
+        paths.append(c4_testing.write_wet(tmp_path / "news.warc.wet.gz", _realnews_records()))
+    extra = ["--config", config, "--c4-version", version]
+    if config == "realnewslike":
+        extra += ["--realnews-domains", str(c4_testing.SHARED_DATA / "realnews" / REALNEWS_JSON)]
+    stats = c4_testing.run_build(paths, tmp_path / "out", *extra)
+    beam_pages = c4_testing.triples(c4_testing.read_output(tmp_path / "out"))
+    local_pages, local_counters = _local_build(paths, config, version)
+    assert beam_pages
+    assert local_pages == beam_pages
+    assert local_counters == stats["counters"]
+    if config == "realnewslike":
+        news = stats["counters"]["realnews-domain-filter"]
+        assert news["passed"] > 0
+        assert news["filtered:bad_domain"] > 0
+        assert news["filtered:bad_subdomain"] > 0

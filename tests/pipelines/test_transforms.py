@@ -10,11 +10,11 @@ from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
-from corpus.page import Page
-from corpus.sentences import read_punkt_tables
-from corpus.urls import normalize_url
-from corpus.versions import rules_for
-from pipelines import transforms as t
+from c4forge.corpus.page import Page
+from c4forge.corpus.sentences import read_punkt_tables
+from c4forge.corpus.urls import normalize_url
+from c4forge.corpus.versions import rules_for
+from c4forge.pipelines import transforms as t
 
 import c4_testing
 
