@@ -3,8 +3,8 @@
 Side by side, in one process, on the same documents and vocabulary:
 - `reference`: seqio + T5's span_corruption in TensorFlow ops (bench/t5_reference.py, a
   benchmark-only re-implementation of t5.data.preprocessors) through
-  `seqio.get_dataset(..., EncDecFeatureConverter(pack=True))`: the stack the issue's 0.39 M
-  tokens/CPU-s anchor measures;
+  `seqio.get_dataset(..., EncDecFeatureConverter(pack=True))`: the stack whose published rate
+  (BENCHMARKS.md) is the anchor;
 - `seqio_path`: our registered task `c4_en_v310_span_corruption` through the same seqio call
   (our numpy objective inside tf.data, seqio's tokenizer and packing);
 - `feed`: our `tasks.feed.Feed` (the trainer's input): numpy end to end.
@@ -49,8 +49,8 @@ def make_corpus(work: Path, docs: int) -> tuple[Path, list[str]]:
     """Our C4 en build of the real pages, repeated to `docs` documents in 4 TFRecord files."""
     import tensorflow as tf
 
-    from corpus.page import Page
-    from pipelines.outputs import example_bytes
+    from c4forge.corpus.page import Page
+    from c4forge.pipelines.outputs import example_bytes
 
     import c4_testing
 
@@ -61,7 +61,10 @@ def make_corpus(work: Path, docs: int) -> tuple[Path, list[str]]:
     # count their CPU against whichever pipeline is timed next.
     args = c4_testing.build_args([wet], build, "--config", "en")
     subprocess.run(
-        [sys.executable, "-m", "pipelines.c4", *args], check=True, cwd=ROOT, capture_output=True
+        [sys.executable, "-m", "c4forge", "corpus", "build", *args],
+        check=True,
+        cwd=ROOT,
+        capture_output=True,
     )
     rows = c4_testing.read_output(build)["train"]
     texts = [r["text"] for r in rows]
@@ -143,14 +146,14 @@ def breakdown(task_name: str, text_bytes: float) -> dict[str, float]:
     """CPU seconds of our feed's three parts, each alone, on `text_bytes` of documents."""
     import seqio
 
-    from tasks import feed as feed_mod
-    from tasks import packing, registry
-    from tasks.objectives import group_rng
-    from tasks.records import InterleavedReader
+    from c4forge.tasks import feed as feed_mod
+    from c4forge.tasks import packing, registry
+    from c4forge.tasks.objectives import group_rng
+    from c4forge.tasks.records import InterleavedReader
 
     task = seqio.TaskRegistry.get(task_name)
-    stream = feed_mod.FastTaskStream(
-        task, registry.fast_spec(task_name), "train", LENGTHS, 1, (0, 1)
+    stream = feed_mod.RecordTaskStream(
+        task, registry.record_feed_source(task_name), "train", LENGTHS, 1, (0, 1)
     )
     objective, vocab = stream.spec.objective, stream.vocab
     groups, have = [], 0
@@ -250,7 +253,7 @@ def main(argv=None) -> int:
     import seqio
     import tensorflow as tf
 
-    from tasks import catalog, feed, registry
+    from c4forge.tasks import catalog, feed, registry
 
     from t5_reference import register_reference_task
 

@@ -5,7 +5,8 @@ c4forge tasks show c4_en_v310_span_corruption --c4 out/c4 --vocab vocab/ [-n 3]
 
 `show` runs the task's seqio pipeline (`Task.get_dataset`, or the mixture's) and prints a few
 preprocessed examples, decoded with the task's vocabulary (sentinels shown as <extra_id_N>).
-(`c4forge tasks cache` lives in pipelines/cache_tasks.py.)
+(`c4forge tasks cache` is cli/tasks_cache.py.) Building the parser imports no seqio or TensorFlow
+(`tasks.catalog_flags`), so `--help` is immediate.
 """
 
 from __future__ import annotations
@@ -13,12 +14,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-USAGE_EXIT = 2
+from c4forge.cli.common import UsageError, parse_or_help, report_usage_errors
+from c4forge.tasks.catalog_flags import add_catalog_args
 
 
 def _parser() -> argparse.ArgumentParser:
-    from tasks.catalog import add_catalog_args
-
     parser = argparse.ArgumentParser(
         prog="c4forge tasks",
         description="The seqio task catalog: list tasks and mixtures, show examples, cache.",
@@ -71,7 +71,7 @@ def show(name, count, split, seed, lengths, out=None) -> None:
 
     out = out or sys.stdout
 
-    from tasks.catalog import require_vocab_file
+    from c4forge.tasks.catalog import require_vocab_file
 
     provider = seqio.get_mixture_or_task(name)
     features = provider.output_features
@@ -88,33 +88,25 @@ def show(name, count, split, seed, lengths, out=None) -> None:
             print(f"{key} ({len(ids)} ids): {text}", file=out)
 
 
-def main(argv: list[str]) -> int:
-    parser = _parser()
-    if not argv:
-        parser.print_help()
-        return 0
-    args = parser.parse_args(argv)
-    from tasks.catalog import register_from_args
-    from tasks.registry import RegistrationError
+def _run(args: argparse.Namespace) -> int:
+    from c4forge.tasks.catalog import register_from_args
+    from c4forge.tasks.registry import RegistrationError, get_provider
 
     try:
         register_from_args(args)
         if args.action == "list":
             list_tasks()
         elif args.action == "show":
-            import seqio
-
-            if args.name not in seqio.TaskRegistry.names() and args.name not in (
-                seqio.MixtureRegistry.names()
-            ):
-                import difflib
-
-                known = list(seqio.TaskRegistry.names()) + list(seqio.MixtureRegistry.names())
-                near = difflib.get_close_matches(args.name, known, n=3)
-                hint = f"; did you mean {', '.join(near)}?" if near else ""
-                raise RegistrationError(f"unknown task or mixture {args.name!r}{hint}")
+            get_provider(args.name)  # an unknown name: one line, with the nearest names
             show(args.name, args.examples, args.split, args.seed, _lengths(args.lengths))
     except RegistrationError as e:
-        print(f"c4forge tasks: error: {e}", file=sys.stderr)
-        return USAGE_EXIT
+        raise UsageError(str(e)) from None
     return 0
+
+
+def main(argv: list[str]) -> int:
+    parser = _parser()
+    args = parse_or_help(parser, argv)
+    if args is None:
+        return 0
+    return report_usage_errors("c4forge tasks", lambda: _run(args))

@@ -1,31 +1,20 @@
-"""Output records: `tf.train.Example` bytes (TFDS's C4 features) and AllenAI's JSON lines.
+"""Output records of the C4 build: TFDS's `tf.train.Example` and AllenAI's JSON lines.
 
-The Example is encoded by hand (it is five bytes features; TensorFlow is not needed on workers):
-Example{features=1: Features{feature=1: map<string, Feature>}}, Feature{bytes_list=1:
-BytesList{value=1: bytes}}. Tests parse it back with TensorFlow.
+`example_bytes` gives the features of TFDS's C4 (`tensorflow_datasets/text/c4.py`,
+`_emit_examples`) encoded by `corpus.records` (no TensorFlow on workers); `json_line` gives
+AllenAI's `c4-*.json.gz` line. `SPLIT_FILES` names the files the build writes per split and
+format, which readers of a build (`c4forge vocab train`) look for.
 """
 
 from __future__ import annotations
 
 import json
 
-from corpus.page import Page
+from c4forge.corpus import records
+from c4forge.corpus.page import Page
 
-FEATURE_KEYS = ("url", "text", "content-type", "content-length", "timestamp")
-
-
-def _varint(n: int) -> bytes:
-    out = bytearray()
-    while n >= 0x80:
-        out.append((n & 0x7F) | 0x80)
-        n >>= 7
-    out.append(n)
-    return bytes(out)
-
-
-def _field(number: int, payload: bytes) -> bytes:
-    """A length-delimited protobuf field."""
-    return _varint((number << 3) | 2) + _varint(len(payload)) + payload
+# Where `pipelines/c4.py` writes each split, per --format.
+SPLIT_FILES = {"tfrecord": "c4-{split}.tfrecord-*", "json": "c4-{split}.*.json.gz"}
 
 
 def page_features(page: Page) -> dict[str, str]:
@@ -40,11 +29,8 @@ def page_features(page: Page) -> dict[str, str]:
 
 
 def example_bytes(page: Page) -> bytes:
-    entries = b"".join(
-        _field(1, _field(1, key.encode()) + _field(2, _field(1, _field(1, value.encode()))))
-        for key, value in page_features(page).items()
-    )
-    return _field(1, entries)
+    """The page as a serialized tf.train.Example (`corpus.records.encode_example`)."""
+    return records.encode_example(page_features(page))
 
 
 def json_line(page: Page) -> str:

@@ -1,13 +1,12 @@
-"""`c4forge vocab train`: a SentencePiece vocabulary trained on a deterministic sample of our C4.
+"""A deterministic sample of a C4 build, and a SentencePiece vocabulary trained on it (Beam).
 
-    run(["--corpus", "out/c4", "--size", "32000", "--output", "vocab/"])  # flags after `train`
-
-The Beam pipeline reads one split of a C4 build (`pipelines/outputs.py`: TFRecords of
-tf.train.Example, or the `--format json` JSON lines), keys every document by
-sha256(seed, url, text), keeps the documents with the smallest keys up to the budget
-(`--sample-docs N` documents or `--sample-chars N` characters) and writes them out. The
-launcher then writes the sample in key order to `sample.txt` and trains SentencePiece on it
-with seqio's ids (`tasks.vocab.train_sentencepiece`).
+The job behind `c4forge vocab train` (`cli/vocab_train.py` parses its flags into
+`VocabSettings`). The pipeline reads one split of a C4 build (`pipelines/outputs.py`: TFRecords
+of tf.train.Example decoded by `corpus.records`, or the `--format json` JSON lines), keys every
+document by sha256(seed, url, text), keeps the documents with the smallest keys up to the budget
+(documents or characters) and writes them out. The launcher then writes the sample in key order
+to `sample.txt` and trains SentencePiece on it with seqio's ids
+(`tasks.vocab.train_sentencepiece`).
 
 Same seed, same sample, whatever the sharding or the order of the corpus: a document is in the
 sample iff its key <= a threshold, and the threshold depends only on the multiset of
@@ -15,105 +14,38 @@ sample iff its key <= a threshold, and the threshold depends only on the multise
 totals per bucket (the key's top bits) locate the bucket where the budget runs out, then only
 that bucket's (key, weight) pairs are sorted. Same sample + same options -> same model bytes.
 
-Outputs in --output: spm.model, spm.vocab, sample.txt and vocab.json (size, sample size, seed,
-corpus, sha256 of the model and the sample, the trainer options). Flags this module does not
-know go to Beam (DirectRunner on all cores by default; Dataflow as in `pipelines/c4.py`, where
-the sample is drawn on workers and the model is trained on the launcher); a flag neither knows
-is an error before anything runs.
+Outputs in the output directory: spm.model, spm.vocab, sample.txt and vocab.json (size, sample
+size, seed, corpus, sha256 of the model and the sample, the trainer options). On Dataflow the
+sample is drawn on workers and the model is trained on the launcher. Bad input (no corpus files,
+an empty sample, a size SentencePiece refuses) is a `VocabSampleError` or
+`tasks.vocab.VocabularyError`, both ValueErrors with a one-line message.
 """
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import hashlib
 import json
 import os
 import shutil
-import sys
 import tempfile
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
-from pipelines.c4 import (
-    UsageError,
-    default_runner_options,
-    is_dataflow,
-    is_dry_run,
-    quiet_beam_logging,
-    strict_beam_options,
-)
-from tasks import vocab as spm_vocab
-from tasks.records import example_bytes_features
+from c4forge.corpus.records import decode_example
+from c4forge.pipelines.launch import default_runner_options, is_dry_run
+from c4forge.pipelines.outputs import SPLIT_FILES
+from c4forge.tasks import vocab as spm_vocab
 
-# Where `pipelines/c4.py` writes each split, per --format.
-PATTERNS = {"tfrecord": "c4-{split}.tfrecord-*", "json": "c4-{split}.*.json.gz"}
 OUTPUT_FILES = ("spm.model", "spm.vocab", "sample.txt", "vocab.json")
-SCRATCH = ".sample-parts"  # the sample shards under a remote --output; removed after use
+SCRATCH = ".sample-parts"  # the sample shards under a remote output; removed after use
 KEY_BITS = 128  # sample keys: the first 16 bytes of a sha256
 BUCKET_BITS = 16  # 65,536 buckets: ~5,600 documents each in C4 en's 365M
-# ~220 MB of C4 en text (~2,200 characters a document): SentencePiece's trainer holds the whole
-# sample in memory, with a suffix array over it, on the launcher.
-DEFAULT_SAMPLE_DOCS = 100_000
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="c4forge vocab train",
-        description="Train a SentencePiece vocabulary (seqio's ids: pad 0, eos 1, unk 2, no "
-        "bos) on a deterministic sample of a C4 build. Other flags (--runner, --project, "
-        "--region, --temp_location, ...) go to Beam.",
-    )
-    p.add_argument("--corpus", required=True, help="a `c4forge corpus build` output directory")
-    p.add_argument(
-        "--split", default="train", choices=("train", "validation"), help="(%(default)s)"
-    )
-    p.add_argument(
-        "--format",
-        choices=sorted(PATTERNS),
-        help="the corpus format (default: whichever the corpus holds)",
-    )
-    p.add_argument(
-        "--size",
-        type=int,
-        required=True,
-        help="pieces, pad/eos/unk included (seqio adds 100 extra ids when loading)",
-    )
-    p.add_argument("--output", required=True, help="output directory (local, gs://, s3://)")
-    budget = p.add_mutually_exclusive_group()
-    budget.add_argument(
-        "--sample-docs",
-        type=int,
-        metavar="N",
-        help=f"sample N documents (default: {DEFAULT_SAMPLE_DOCS:,})",
-    )
-    budget.add_argument(
-        "--sample-chars",
-        type=int,
-        metavar="N",
-        help="sample whole documents, at most N characters in all",
-    )
-    p.add_argument("--seed", type=int, default=0, help="which sample (%(default)s)")
-    p.add_argument(
-        "--model-type", default="unigram", choices=spm_vocab.MODEL_TYPES, help="(%(default)s)"
-    )
-    p.add_argument(
-        "--character-coverage",
-        type=float,
-        default=0.9995,
-        metavar="FRACTION",
-        help="share of the sample's characters that get a piece; rarer ones are unk (%(default)s)",
-    )
-    p.add_argument(
-        "--num-threads",
-        type=int,
-        default=spm_vocab.DEFAULT_NUM_THREADS,
-        metavar="N",
-        help="trainer threads; part of the model's identity (%(default)s)",
-    )
-    p.add_argument("--overwrite", action="store_true", help="replace an existing vocabulary")
-    return p
+class VocabSampleError(ValueError):
+    """The corpus or the sample cannot give a vocabulary; the message says why, in one line."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -129,6 +61,9 @@ class Budget:
 
 @dataclasses.dataclass(frozen=True)
 class VocabSettings:
+    """A resolved `vocab train`: the corpus files (`pattern`, in `format`), the budget, the seed,
+    SentencePiece's trainer options (`tasks.vocab.trainer_options`) and the output directory."""
+
     corpus: str
     split: str
     format: str
@@ -145,7 +80,7 @@ class VocabSettings:
 
 def example_document(record: bytes) -> list[tuple[str, str]]:
     """[(url, text)] of one of our tf.train.Example records; [] when it has no text."""
-    features = example_bytes_features(record)
+    features = decode_example(record)
     text = features.get("text", b"").decode("utf-8")
     return [(features.get("url", b"").decode("utf-8"), text)] if text else []
 
@@ -235,7 +170,8 @@ class ReadCorpus(beam.PTransform):
         self.pattern, self.fmt = pattern, fmt
 
     def expand(self, root):
-        # No validation here: `resolve` has matched the files once already, on the launcher.
+        # No validation here: `corpus_pattern` has matched the files once already, on the
+        # launcher.
         if self.fmt == "tfrecord":
             read = beam.io.ReadFromTFRecord(self.pattern, validate=False)
             return root | "ReadTFRecord" >> read | "Decode" >> beam.FlatMap(example_document)
@@ -285,11 +221,11 @@ class DrawSample(beam.PTransform):
         )
 
 
-# --- flags and files -------------------------------------------------------------------------
+# --- files ----------------------------------------------------------------------------------
 
 
-def _match(pattern: str) -> list[str]:
-    """Paths matching `pattern` (local, gs://, s3://); UsageError if it cannot be listed."""
+def match_files(pattern: str) -> list[str]:
+    """Paths matching `pattern` (local, gs://, s3://); VocabSampleError if it cannot be listed."""
     from apache_beam.io.filesystem import BeamIOError
     from apache_beam.io.filesystems import FileSystems
 
@@ -297,79 +233,33 @@ def _match(pattern: str) -> list[str]:
         return sorted(m.path for m in FileSystems.match([pattern])[0].metadata_list)
     except BeamIOError as e:
         causes = "; ".join(str(x) for x in (e.exception_details or {}).values())
-        raise UsageError(f"cannot list {pattern}: {causes or e}") from None
+        raise VocabSampleError(f"cannot list {pattern}: {causes or e}") from None
     except ValueError as e:  # an unknown scheme
-        raise UsageError(f"cannot list {pattern}: {e}") from None
+        raise VocabSampleError(f"cannot list {pattern}: {e}") from None
 
 
-def _local_or_remote(path: str) -> str:
-    """`path` without a trailing slash; local paths made absolute (workers may run elsewhere)."""
-    path = path.rstrip("/") or "/"
-    return path if "://" in path else os.path.abspath(os.path.expanduser(path))
-
-
-def _corpus_pattern(corpus: str, split: str, fmt: str | None) -> tuple[str, str]:
-    """(format, file pattern) of the split's files in `corpus`; UsageError if there are none."""
+def corpus_pattern(corpus: str, split: str, fmt: str | None) -> tuple[str, str]:
+    """(format, file pattern) of the split's files in `corpus`; VocabSampleError if none."""
     found = {
         name: f"{corpus}/{pattern.format(split=split)}"
-        for name, pattern in PATTERNS.items()
-        if fmt in (None, name) and _match(f"{corpus}/{pattern.format(split=split)}")
+        for name, pattern in SPLIT_FILES.items()
+        if fmt in (None, name) and match_files(f"{corpus}/{pattern.format(split=split)}")
     }
     if not found:
-        wanted = " or ".join(p.format(split=split) for n, p in PATTERNS.items() if fmt in (None, n))
-        raise UsageError(f"{corpus} holds no C4 {split} files ({wanted})")
+        wanted = " or ".join(
+            p.format(split=split) for n, p in SPLIT_FILES.items() if fmt in (None, n)
+        )
+        raise VocabSampleError(f"{corpus} holds no C4 {split} files ({wanted})")
     if len(found) > 1:
-        raise UsageError(f"{corpus} holds both tfrecord and json {split} files: pass --format")
+        raise VocabSampleError(
+            f"{corpus} holds both tfrecord and json {split} files: pass --format"
+        )
     return next(iter(found.items()))
 
 
-def resolve(argv: list[str]):
-    """Parses `train` flags and checks inputs. Raises UsageError on any problem."""
-    args, rest = build_parser().parse_known_args(argv)
-    options = strict_beam_options(rest)
-    corpus, output = _local_or_remote(args.corpus), _local_or_remote(args.output)
-    if args.sample_docs is not None and args.sample_docs < 1:
-        raise UsageError("--sample-docs must be at least 1")
-    if args.sample_chars is not None and args.sample_chars < 1:
-        raise UsageError("--sample-chars must be at least 1")
-    try:
-        trainer = spm_vocab.trainer_options(
-            args.size,
-            model_type=args.model_type,
-            character_coverage=args.character_coverage,
-            num_threads=args.num_threads,
-        )
-    except spm_vocab.VocabularyError as e:
-        raise UsageError(str(e)) from None
-    if is_dataflow(options):
-        local = [p for p in (corpus, output) if "://" not in p]
-        if local:
-            raise UsageError(
-                f"{local[0]!r} is a local path, which Dataflow workers cannot reach: "
-                "use a gs:// --corpus and --output"
-            )
-    fmt, pattern = _corpus_pattern(corpus, args.split, args.format)
-    existing = [name for name in OUTPUT_FILES if _match(f"{output}/{name}")]
-    if existing and not args.overwrite:
-        raise UsageError(
-            f"{output} already holds {', '.join(existing)}: pass --overwrite to replace them"
-        )
-    if args.sample_chars is not None:
-        budget = Budget("characters", args.sample_chars)
-    else:
-        budget = Budget("documents", args.sample_docs or DEFAULT_SAMPLE_DOCS)
-    settings = VocabSettings(
-        corpus=corpus,
-        split=args.split,
-        format=fmt,
-        pattern=pattern,
-        output=output,
-        budget=budget,
-        seed=args.seed,
-        trainer=trainer,
-        overwrite=args.overwrite,
-    )
-    return settings, options
+def existing_outputs(output: str) -> list[str]:
+    """Which of `OUTPUT_FILES` the output directory already holds."""
+    return [name for name in OUTPUT_FILES if match_files(f"{output}/{name}")]
 
 
 def _delete(paths: list[str]) -> None:
@@ -383,7 +273,7 @@ def _read_sample(scratch: str) -> list[tuple[int, str]]:
     from apache_beam.io.filesystems import CompressionTypes, FileSystems
 
     rows = []
-    for path in _match(f"{scratch}/part-*"):
+    for path in match_files(f"{scratch}/part-*"):
         with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
             rows += parse_sample_records(f.read().decode("utf-8"))
     return rows
@@ -412,18 +302,15 @@ def train_model(text: str, trainer: dict) -> tuple[bytes, bytes]:
         sample_path = os.path.join(tmp, "sample.txt")
         with open(sample_path, "w", encoding="utf-8", newline="\n") as f:
             f.write(text)
-        try:
-            model_path = spm_vocab.train_sentencepiece(
-                sample_path,
-                os.path.join(tmp, "spm"),
-                trainer["vocab_size"],
-                model_type=trainer["model_type"],
-                character_coverage=trainer["character_coverage"],
-                num_threads=trainer["num_threads"],
-                max_sentence_length=trainer["max_sentence_length"],
-            )
-        except spm_vocab.VocabularyError as e:
-            raise UsageError(str(e)) from None
+        model_path = spm_vocab.train_sentencepiece(
+            sample_path,
+            os.path.join(tmp, "spm"),
+            trainer["vocab_size"],
+            model_type=trainer["model_type"],
+            character_coverage=trainer["character_coverage"],
+            num_threads=trainer["num_threads"],
+            max_sentence_length=trainer["max_sentence_length"],
+        )
         with open(model_path, "rb") as f:
             model = f.read()
         with open(os.path.join(tmp, "spm.vocab"), "rb") as f:
@@ -466,13 +353,13 @@ def summarize(
     }
 
 
-def _empty_sample_error(s: VocabSettings, corpus_documents: int | None) -> UsageError:
+def _empty_sample_error(s: VocabSettings, corpus_documents: int | None) -> VocabSampleError:
     if s.budget.unit == "characters" and corpus_documents:
-        return UsageError(
+        return VocabSampleError(
             f"the sample is empty: every document of {s.pattern} is longer than "
             f"--sample-chars {s.budget.limit}"
         )
-    return UsageError(f"the sample is empty: {s.pattern} holds no documents")
+    return VocabSampleError(f"the sample is empty: {s.pattern} holds no documents")
 
 
 def train(rows: list[tuple[int, str]], s: VocabSettings, corpus_documents, argv) -> dict:
@@ -493,10 +380,9 @@ def train(rows: list[tuple[int, str]], s: VocabSettings, corpus_documents, argv)
     return summary
 
 
-def run(argv: list[str] | None = None) -> dict:
-    """`train` flags -> the vocabulary in --output. Returns vocab.json's content."""
-    argv = list(sys.argv[1:] if argv is None else argv)
-    s, options = resolve(argv)
+def run(s: VocabSettings, options, argv: list[str]) -> dict:
+    """The sample and the vocabulary in `s.output`; returns vocab.json's content (`argv`, the
+    command's flags, is recorded there). With Dataflow's --dry_run: {"dry_run": True, "job"}."""
     options = default_runner_options(options)
     scratch = _scratch_dir(s.output)
     pipeline = beam.Pipeline(options=options)
@@ -525,52 +411,12 @@ def _scratch_dir(output: str) -> str:
     if "://" not in output:
         return tempfile.mkdtemp(prefix="c4forge-vocab-sample-")
     scratch = f"{output}/{SCRATCH}"
-    _delete(_match(f"{scratch}/part-*"))
+    _delete(match_files(f"{scratch}/part-*"))
     return scratch
 
 
 def _remove_scratch(scratch: str) -> None:
     if "://" in scratch:
-        _delete(_match(f"{scratch}/part-*"))
+        _delete(match_files(f"{scratch}/part-*"))
     else:
         shutil.rmtree(scratch, ignore_errors=True)
-
-
-def _print_help() -> None:
-    print(
-        "usage: c4forge vocab train --corpus DIR --size N --output DIR [options]\n\n"
-        "Train a SentencePiece vocabulary on a deterministic sample of a C4 build.\n"
-        "See `c4forge vocab train --help` for every option."
-    )
-
-
-def main(argv: list[str] | None = None) -> int:
-    """`c4forge vocab ...` (argv after "vocab")."""
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0] in ("-h", "--help"):
-        _print_help()
-        return 0
-    if argv[0] != "train":
-        print(f"c4forge vocab: error: unknown action {argv[0]!r} (try `train`)", file=sys.stderr)
-        return 2
-    quiet_beam_logging()
-    try:
-        summary = run(argv[1:])
-    except UsageError as e:
-        print(f"c4forge vocab train: error: {e}", file=sys.stderr)
-        return 2
-    if summary.get("dry_run"):
-        print("c4forge vocab train: dry run: job not submitted")
-        return 0
-    sample = summary["sample"]
-    print(
-        f"c4forge vocab train: {summary['size']} pieces ({summary['seqio_vocab_size']} with "
-        f"100 extra ids) from {sample['documents']:,} documents ({sample['characters']:,} "
-        f"characters) of {summary['corpus']} {summary['split']}; wrote "
-        f"{summary['model']} (sha256 {summary['model_sha256'][:12]}) to {summary['output']}"
-    )
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

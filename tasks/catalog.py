@@ -4,8 +4,9 @@ Nothing is registered at import. `register()` adds, to seqio's registries:
 
 - C4 tasks over *our* corpus output (`c4forge corpus build`), when `c4=` is given:
   `c4_<config>_v<version>_<objective>`, e.g. `c4_en_v310_span_corruption`, for span_corruption,
-  iid_denoising, prefix_lm, deshuffling and full_lm (the unsupervised LM view). T5's chain:
-  rekey text -> targets, tokenize, CacheDatasetPlaceholder, objective, append_eos_after_trim.
+  iid_denoising, prefix_lm, deshuffling and full_lm (the unsupervised LM view), each declared
+  once as a `tasks.c4_tasks.C4TaskSpec` (T5's chain: rekey text -> targets, tokenize,
+  CacheDatasetPlaceholder, objective, append_eos_after_trim).
 - Downstream tasks in T5's formats (GLUE, SuperGLUE, SQuAD, CNN/DailyMail, WMT) on TFDS.
 - `sample_qa` (`tasks.sample_qa`), a small reading-comprehension task bundled with the project
   (needs only the vocabulary), unless `sample=False` (`--no-sample`).
@@ -14,7 +15,8 @@ Nothing is registered at import. `register()` adds, to seqio's registries:
 
 Calling it again with the same settings does nothing; with other settings it is an error (the
 registries are process-global): `unregister_all()` first. Users add their own tasks with
-`tasks.registry.add_task` (README).
+`tasks.registry.add_task` (README). The command-line flags that choose these settings are in
+`tasks.catalog_flags` (light to import: `--help` loads no TensorFlow).
 """
 
 from __future__ import annotations
@@ -28,15 +30,24 @@ from collections.abc import Sequence
 
 import seqio
 
-from tasks import objectives as obj
-from tasks import registry
-from tasks.preprocessors import objective_preprocessor
+from c4forge.tasks import c4_tasks, registry
+from c4forge.tasks import objectives as obj
+from c4forge.tasks.catalog_flags import DEFAULT_VOCAB, add_catalog_args, catalog_settings
 
-DEFAULT_VOCAB = "vocab/spm.model"
+__all__ = [
+    "C4_OBJECTIVES",
+    "DEFAULT_VOCAB",
+    "CatalogConfig",
+    "add_catalog_args",
+    "c4_task_name",
+    "register",
+    "register_c4",
+    "register_from_args",
+    "replay",
+    "unregister_all",
+]
+
 C4_OBJECTIVES = ("span_corruption", "iid_denoising", "prefix_lm", "deshuffling", "full_lm")
-# The chain is [rekey, tokenize, CacheDatasetPlaceholder, objective, append_eos_after_trim]:
-# seqio seeds the steps after the placeholder with seed + 42 * (index of the placeholder).
-C4_CACHE_STEP = 2
 
 
 @dataclasses.dataclass(frozen=True)
@@ -63,7 +74,7 @@ def load_vocab(path: str | None, extra_ids: int) -> seqio.SentencePieceVocabular
     """The vocabulary at `path` (a .model file or a dir with spm.model); loaded lazily if absent."""
     if path is None:
         return seqio.SentencePieceVocabulary(DEFAULT_VOCAB, extra_ids=extra_ids)
-    from tasks.vocab import load_vocabulary
+    from c4forge.tasks.vocab import load_vocabulary
 
     return load_vocabulary(path, extra_ids=extra_ids)
 
@@ -78,14 +89,14 @@ def require_vocab_file(vocabulary: seqio.Vocabulary) -> None:
         )
 
 
+def c4_pattern(c4_dir: str, split: str) -> str:
+    """The glob of a split's TFRecord shards in a `c4forge corpus build` output."""
+    return os.path.join(c4_dir, f"c4-{split}.tfrecord-*")
+
+
 def c4_files(c4_dir: str, split: str) -> list[str]:
     """The split's TFRecord shards, sorted (local paths or gs://, through tf.io.gfile)."""
-    import tensorflow as tf
-
-    try:
-        return sorted(tf.io.gfile.glob(os.path.join(c4_dir, f"c4-{split}.tfrecord-*")))
-    except tf.errors.NotFoundError:
-        return []
+    return c4_tasks.matching_files(c4_pattern(c4_dir, split))
 
 
 def _c4_counts(c4_dir: str) -> dict[str, int] | None:
@@ -103,56 +114,30 @@ def _c4_counts(c4_dir: str) -> dict[str, int] | None:
 
 def register_c4(config: CatalogConfig, vocabulary: seqio.Vocabulary) -> list[str]:
     """The C4 objective tasks over one corpus output directory."""
-    import tensorflow as tf
-
     c4_dir = config.c4
     if not c4_files(c4_dir, "train"):
         raise registry.RegistrationError(
             f"--c4 {c4_dir}: no c4-train.tfrecord-* files there (build them with "
             "`c4forge corpus build`; JSON output is not a task source)"
         )
-    splits = {s: os.path.join(c4_dir, f"c4-{s}.tfrecord-*") for s in ("train", "validation")}
-    splits = {s: p for s, p in splits.items() if c4_files(c4_dir, s)}
-    source = seqio.TFExampleDataSource(
-        split_to_filepattern=splits,
-        feature_description={"text": tf.io.FixedLenFeature([], tf.string)},
-        num_input_examples=_c4_counts(c4_dir),
-    )
+    patterns = {
+        split: c4_pattern(c4_dir, split)
+        for split in ("train", "validation")
+        if c4_files(c4_dir, split)
+    }
+    counts = _c4_counts(c4_dir)
     names = []
     for objective_name in C4_OBJECTIVES:
-        objective = obj.OBJECTIVES[objective_name]()
-        if objective.sentinels_needed:
-            registry.require_extra_ids(vocabulary, objective.sentinels_needed, objective_name)
-        if objective.features == ("targets",):
-            features = {"targets": seqio.Feature(vocabulary, add_eos=False)}
-        else:
-            features = registry.output_features(vocabulary)
-        name = c4_task_name(config.c4_config, config.c4_version, objective_name)
-        registry.add_task(
-            name,
-            source,
-            [
-                _rekey_text,
-                seqio.preprocessors.tokenize,
-                seqio.CacheDatasetPlaceholder(),
-                objective_preprocessor(objective),
-                seqio.preprocessors.append_eos_after_trim,
-            ],
-            output_features=features,
-            fast=registry.FastSpec(
-                files={s: c4_files(c4_dir, s) for s in splits},
-                text_key="text",
-                objective=objective,
-                seed_offset=42 * C4_CACHE_STEP,
-            ),
+        spec = c4_tasks.C4TaskSpec(
+            name=c4_task_name(config.c4_config, config.c4_version, objective_name),
+            split_patterns=patterns,
+            objective=obj.OBJECTIVES[objective_name](),
+            vocabulary=vocabulary,
+            num_input_examples=counts,
         )
-        names.append(name)
+        c4_tasks.register_c4_task(spec)
+        names.append(spec.name)
     return names
-
-
-def _rekey_text(dataset):
-    """text -> targets (T5 also makes an empty `inputs`; the objectives write their own)."""
-    return dataset.map(lambda ex: {"targets": ex["text"]})
 
 
 def import_modules(modules: Sequence[str]) -> None:
@@ -179,16 +164,16 @@ def register(**settings) -> list[str]:
         if config.c4:
             names += register_c4(config, vocabulary)
         if config.downstream:
-            from tasks import generation, glue
+            from c4forge.tasks import generation, glue
 
             names += glue.register_glue(vocabulary, config.tfds_data_dir)
             names += glue.register_super_glue(vocabulary, config.tfds_data_dir)
             names += generation.register_generation(vocabulary, config.tfds_data_dir)
         if config.sample:
-            from tasks import sample_qa
+            from c4forge.tasks import sample_qa
 
             names += sample_qa.register_sample_qa(vocabulary)
-        from tasks import mixtures
+        from c4forge.tasks import mixtures
 
         names += mixtures.register_mixtures(c4_task=_c4_main_task(config))
         import_modules(config.modules)
@@ -210,7 +195,7 @@ def sample_mixture_name(config: CatalogConfig) -> str | None:
     main = _c4_main_task(config)
     if main is None or not config.sample:
         return None
-    from tasks import mixtures
+    from c4forge.tasks import mixtures
 
     return mixtures.sample_mixture_name(main)
 
@@ -231,36 +216,8 @@ def replay(settings: dict) -> list[str]:
     return register(**settings)
 
 
-def add_catalog_args(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("catalog")
-    group.add_argument("--vocab", help=f"SentencePiece model or dir (default {DEFAULT_VOCAB})")
-    group.add_argument("--extra-ids", type=int, default=100, help="sentinel ids (default 100)")
-    group.add_argument("--c4", help="our C4 output directory (registers the c4_* tasks)")
-    group.add_argument("--c4-version", default="3.1.0", help="its C4 version (default 3.1.0)")
-    group.add_argument("--c4-config", default="en", help="its C4 config (default en)")
-    group.add_argument("--tfds-data-dir", help="TFDS data dir for the downstream tasks")
-    group.add_argument(
-        "--no-sample",
-        dest="sample",
-        action="store_false",
-        help="leave out the bundled sample_qa task and its C4 mixture",
-    )
-    group.add_argument(
-        "--module", action="append", default=[], help="import a module that registers tasks"
-    )
-
-
 def register_from_args(args: argparse.Namespace) -> dict:
     """Register what the flags say; returns the settings (JSON-able) to `replay` elsewhere."""
-    settings = {
-        "vocab": args.vocab,
-        "extra_ids": args.extra_ids,
-        "c4": args.c4,
-        "c4_version": args.c4_version,
-        "c4_config": args.c4_config,
-        "tfds_data_dir": args.tfds_data_dir,
-        "sample": args.sample,
-        "modules": list(args.module),
-    }
+    settings = catalog_settings(args)
     register(**settings)
     return settings

@@ -7,14 +7,16 @@ positions when packed). `feed.state()` is a small JSON-able dict taken between b
 `Feed(..., state=s)` continues with exactly the batch that would have come next.
 
 Two ways to make a task's examples, same examples either way:
-- the fast path, for tasks registered with a `FastSpec` (our C4 tasks): TFRecords read in
-  seqio's order (`tasks.records`), SentencePiece on whole groups of documents, the objective in
-  numpy, seqio's EOS and trimming rules; no tf.data. Its state is the reader's file offsets and
-  the group/offset within it, so restoring costs one group.
+- straight from TFRecords, for tasks registered with a `registry.RecordFeedSource` (our C4
+  tasks, derived from their `tasks.c4_tasks.C4TaskSpec`): records read in seqio's order
+  (`tasks.records`) and decoded by `corpus.records`, SentencePiece on whole groups of documents,
+  the objective in numpy with the seed seqio gives it (`tasks.seqio_compat`), seqio's EOS and
+  trimming rules; no tf.data. Its state is the reader's file offsets and the group/offset
+  within it, so restoring costs one group.
 - seqio's own `Task.get_dataset` (any task); restoring replays the examples before the state.
 Both are then packed exactly as seqio's `EncDecFeatureConverter(pack=True)` packs
 (`tasks.packing`, windows of max(lengths) examples). For one task, shard 0 of 1, epoch 0, the
-fast path equals `seqio.get_dataset(name, lengths, EncDecFeatureConverter(pack=True),
+TFRecord path equals `seqio.get_dataset(name, lengths, EncDecFeatureConverter(pack=True),
 shuffle=False, seed=seed)` batch for batch (tested).
 
 Mixtures sample tasks with seqio's normalised rates (`Mixture.get_rate`) from a counter-keyed
@@ -33,9 +35,10 @@ from collections.abc import Iterator, Mapping
 import numpy as np
 import seqio
 
-from tasks import packing, registry
-from tasks.objectives import group_rng
-from tasks.records import InterleavedReader, example_bytes_feature
+from c4forge.corpus.records import decode_feature
+from c4forge.tasks import packing, registry, seqio_compat
+from c4forge.tasks.objectives import group_rng
+from c4forge.tasks.records import InterleavedReader
 
 _CHOICE_BLOCK = 4096
 
@@ -56,10 +59,13 @@ def _finish(example: Mapping[str, np.ndarray], features, lengths) -> dict[str, n
     return out
 
 
-class FastTaskStream:
-    """Examples of one `FastSpec` task on one shard, forever (epoch after epoch)."""
+class RecordTaskStream:
+    """Examples of one task with a `RecordFeedSource`, on one shard, forever (epoch after
+    epoch)."""
 
-    def __init__(self, task: seqio.Task, spec: registry.FastSpec, split, lengths, seed, shard):
+    def __init__(
+        self, task: seqio.Task, spec: registry.RecordFeedSource, split, lengths, seed, shard
+    ):
         files = list(spec.files.get(split, ()))
         self.shard_index, self.shard_count = shard
         if len(files) < self.shard_count:
@@ -73,7 +79,8 @@ class FastTaskStream:
             spec.objective.lengths(lengths)
         self.features = task.output_features
         self.vocab = self.features["targets"].vocabulary
-        self.seed = seed + spec.seed_offset
+        # The objective runs where the task's chain runs it: right after the cache placeholder.
+        self.seed = seed + seqio_compat.post_cache_seed_offset(task)
         self.reader = InterleavedReader(self.files)
         self._state = {"epoch": 0, "group": 0, "offset": 0, "reader": self.reader.state()}
         self._examples: list[dict] | None = None
@@ -89,7 +96,7 @@ class FastTaskStream:
     def _read_group(self) -> list[bytes]:
         texts = []
         for record in self.reader:
-            texts.append(example_bytes_feature(record, self.spec.text_key) or b"")
+            texts.append(decode_feature(record, self.spec.text_key) or b"")
             if len(texts) == self.spec.objective.docs_per_group:
                 break
         return texts
@@ -165,9 +172,9 @@ class SeqioTaskStream:
 
 
 def _stream(task, split, lengths, seed, shard):
-    spec = registry.fast_spec(task.name)
+    spec = registry.record_feed_source(task.name)
     if spec is not None and split in spec.files:
-        return FastTaskStream(task, spec, split, lengths, seed, shard)
+        return RecordTaskStream(task, spec, split, lengths, seed, shard)
     return SeqioTaskStream(task, split, lengths, seed, shard)
 
 

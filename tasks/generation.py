@@ -32,7 +32,7 @@ import seqio
 import tensorflow as tf
 import tensorflow_datasets as tfds
 
-from tasks import metrics, registry
+from c4forge.tasks import metrics, registry
 
 SQUAD = "squad/v1.1:3.0.0"
 CNN_DAILYMAIL = "cnn_dailymail:3.4.0"

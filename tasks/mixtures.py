@@ -16,7 +16,7 @@ from collections.abc import Mapping
 
 import seqio
 
-from tasks import registry
+from c4forge.tasks import registry
 
 
 def proportional(
@@ -73,8 +73,8 @@ def sample_mixture_name(c4_task: str) -> str:
 def register_mixtures(c4_task: str | None = None) -> list[str]:
     """GLUE/SuperGLUE proportional (T5's weights) and, with C4, a multi-task pre-training mix
     and C4 + `sample_qa` examples-proportional (the demo's mixture)."""
-    from tasks.glue import GLUE_WEIGHTS, SUPER_GLUE_SENTINEL_WEIGHTS, SUPER_GLUE_WEIGHTS
-    from tasks.sample_qa import TASK_NAME as SAMPLE_TASK
+    from c4forge.tasks.glue import GLUE_WEIGHTS, SUPER_GLUE_SENTINEL_WEIGHTS, SUPER_GLUE_WEIGHTS
+    from c4forge.tasks.sample_qa import TASK_NAME as SAMPLE_TASK
 
     names = []
     known = set(seqio.TaskRegistry.names())

@@ -32,7 +32,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from tasks import spans
+from c4forge.tasks import spans
 
 Example = dict[str, np.ndarray]
 

@@ -6,32 +6,22 @@ numpy (`tf.numpy_function`), and the examples come out one by one. The group key
 `(seed, 0, 1, 0, group_index)`, the same as `tasks.feed` uses for shard 0 of 1, epoch 0, so the
 two paths give the same examples for the same seed.
 
-The seed comes from seqio's seed manager, like `seqio.map_over_dataset(num_seeds=1)` draws it:
-`Task.get_dataset(seed=s)` makes the first seeded step after the cache placeholder see
-`s + 42 * cache_step_idx`; without a seed, every run draws a fresh one (seqio's behaviour).
+The seed comes from seqio's seed manager, drawn as `seqio.map_over_dataset(num_seeds=1)` draws
+it (`tasks.seqio_compat.draw_map_seed`): `Task.get_dataset(seed=s)` makes the first seeded step
+after the cache placeholder see `s + 42 * cache_step_idx`; without a seed, every run draws a
+fresh one (seqio's behaviour).
 """
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Mapping
 
 import numpy as np
 import seqio
 import tensorflow as tf
 
-from tasks.objectives import group_rng
-
-
-def draw_seed() -> int:
-    """Take the next seed from seqio's map-seed counter, as its seeded map preprocessors do."""
-    # seqio 0.0.20 keeps the counter in `seqio.utils._NEXT_MAP_SEED` and advances it by two per
-    # seeded map; reading it is the only way to follow `Task.get_dataset(seed=...)`.
-    current = seqio.utils._NEXT_MAP_SEED
-    if current is None:
-        return secrets.randbits(62)
-    seqio.utils._NEXT_MAP_SEED = current + 2
-    return int(current)
+from c4forge.tasks.objectives import group_rng
+from c4forge.tasks.seqio_compat import draw_map_seed
 
 
 def _encode_group(objective, seed, sequence_length, vocab_size):
@@ -61,7 +51,7 @@ def objective_preprocessor(objective):
     ) -> tf.data.Dataset:
         if hasattr(objective, "lengths"):  # length errors when the dataset is built, not mid-run
             objective.lengths(sequence_length)
-        seed = draw_seed()
+        seed = draw_map_seed()
         vocab_size = output_features["targets"].vocabulary.vocab_size
         lengths = dict(sequence_length)
         run = _encode_group(objective, seed, lengths, vocab_size)

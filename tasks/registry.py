@@ -10,7 +10,10 @@ raised when the task or mixture is added, never mid-training:
 - tasks in a mixture whose output features differ (keys, vocabulary, EOS);
 - a vocabulary without the sentinel ids an objective needs (see `require_extra_ids`).
 
-Tasks that the fast training feed (`tasks.feed`) can run without tf.data carry a `FastSpec`.
+A name that is not registered gets one message everywhere (`unknown_provider_message`, with
+the nearest registered names, as seqio's `get_mixture_or_task` logs them); `get_provider` raises
+it. Tasks that the training feed (`tasks.feed`) can read straight from TFRecords, without
+tf.data, carry a `RecordFeedSource` (C4 tasks derive it from their declaration, `tasks.c4_tasks`).
 """
 
 from __future__ import annotations
@@ -26,8 +29,8 @@ import seqio
 # seqio's own rule for provider names (`dataset_providers._VALID_TASK_NAME_REGEX`).
 _NAME = re.compile(r"^[\w\d\.\:_#]+$")
 
-# Fast-path descriptions of registered tasks, by task name (see tasks.feed).
-_FAST: dict[str, FastSpec] = {}
+# How the feed reads registered tasks without tf.data, by task name (see tasks.feed).
+_FEED_SOURCES: dict[str, RecordFeedSource] = {}
 
 
 class RegistrationError(ValueError):
@@ -35,18 +38,18 @@ class RegistrationError(ValueError):
 
 
 @dataclasses.dataclass(frozen=True)
-class FastSpec:
-    """What `tasks.feed` needs to run a task without tf.data (same output as seqio's path).
+class RecordFeedSource:
+    """What `tasks.feed` needs to make a task's examples from its TFRecords, without tf.data.
 
     `files` maps split -> sorted list of TFRecord files of tf.train.Example; `text_key` is the
-    bytes feature holding the document; `objective` is one of `tasks.objectives`; the objective's
-    seed is the feed's seed + `seed_offset` (seqio's post-cache seed shift).
+    bytes feature holding the document; `objective` is one of `tasks.objectives`, applied to the
+    tokenized documents as the task's seqio chain applies it after its cache placeholder (the
+    feed takes the seed shift from the registered task, `seqio_compat.post_cache_seed_offset`).
     """
 
     files: Mapping[str, Sequence[str]]
     text_key: str
     objective: Any
-    seed_offset: int = 0
 
 
 def output_features(vocabulary: seqio.Vocabulary) -> dict[str, seqio.Feature]:
@@ -64,8 +67,8 @@ def check_name(name: str) -> None:
         )
     if name in seqio.TaskRegistry.names() or name in seqio.MixtureRegistry.names():
         raise RegistrationError(
-            f"{name!r} is already registered; call tasks.registry.unregister({name!r}) first "
-            "to replace it"
+            f"{name!r} is already registered; call "
+            f"c4forge.tasks.registry.unregister({name!r}) first to replace it"
         )
 
 
@@ -88,7 +91,7 @@ def add_task(
     postprocess_fn: Callable[..., Any] | None = None,
     metric_fns: Sequence[Callable[..., Any]] = (),
     shuffle_buffer_size: int | None = 1000,
-    fast: FastSpec | None = None,
+    feed_source: RecordFeedSource | None = None,
 ) -> seqio.Task:
     """Register one seqio Task (refusing duplicates and bad names with a clear error)."""
     check_name(name)
@@ -102,24 +105,37 @@ def add_task(
         shuffle_buffer_size=shuffle_buffer_size,
     )
     seqio.TaskRegistry.add_provider(name, task)
-    if fast is not None:
-        _FAST[name] = fast
+    if feed_source is not None:
+        _FEED_SOURCES[name] = feed_source
     return task
 
 
-def fast_spec(name: str) -> FastSpec | None:
-    return _FAST.get(name)
+def record_feed_source(name: str) -> RecordFeedSource | None:
+    """How the feed reads task `name` without tf.data; None: through `Task.get_dataset`."""
+    return _FEED_SOURCES.get(name)
 
 
-def _lookup(name: str, mixture: str) -> seqio.Task | seqio.Mixture:
+def nearest_provider_names(name: str) -> list[str]:
+    """Up to three registered task or mixture names closest to `name`, best first."""
+    known = list(seqio.TaskRegistry.names()) + list(seqio.MixtureRegistry.names())
+    return difflib.get_close_matches(name, known, n=3)
+
+
+def unknown_provider_message(name: str) -> str:
+    """`unknown task or mixture 'x'; did you mean a, b?` (no suggestion when none is close)."""
+    near = nearest_provider_names(name)
+    hint = f"; did you mean {', '.join(near)}?" if near else ""
+    return f"unknown task or mixture {name!r}{hint}"
+
+
+def get_provider(name: str) -> seqio.Task | seqio.Mixture:
+    """The registered mixture or task `name` (a mixture first, as seqio's lookup prefers it);
+    RegistrationError with `unknown_provider_message` when there is none."""
     if name in seqio.MixtureRegistry.names():
         return seqio.MixtureRegistry.get(name)
     if name in seqio.TaskRegistry.names():
         return seqio.TaskRegistry.get(name)
-    known = list(seqio.TaskRegistry.names()) + list(seqio.MixtureRegistry.names())
-    near = difflib.get_close_matches(name, known, n=3)
-    hint = f"; did you mean {', '.join(near)}?" if near else ""
-    raise RegistrationError(f"mixture {mixture!r}: unknown task or mixture {name!r}{hint}")
+    raise RegistrationError(unknown_provider_message(name))
 
 
 def _describe(features: Mapping[str, seqio.Feature]) -> str:
@@ -153,7 +169,10 @@ def add_mixture(
     entries = list(tasks)
     if not entries:
         raise RegistrationError(f"mixture {name!r} has no tasks")
-    members = [_lookup(e if isinstance(e, str) else e[0], name) for e in entries]
+    try:
+        members = [get_provider(e if isinstance(e, str) else e[0]) for e in entries]
+    except RegistrationError as e:
+        raise RegistrationError(f"mixture {name!r}: {e}") from None
     if default_rate is None:
         missing = [m.name for e, m in zip(entries, members, strict=True) if isinstance(e, str)]
         if missing:
@@ -178,4 +197,4 @@ def unregister(*names: str) -> None:
     for name in names:
         seqio.TaskRegistry.remove(name)
         seqio.MixtureRegistry.remove(name)
-        _FAST.pop(name, None)
+        _FEED_SOURCES.pop(name, None)

@@ -1,7 +1,8 @@
 """Span corruption arithmetic and masks (Raffel et al. 2019, §3.1.4; docs/TASKS.md §2.2).
 
-Pure numpy, one example at a time; the seqio preprocessors (issue #3) lift these per-example
-functions to datasets.
+Pure numpy, one example at a time, after T5's `random_spans_helper`, `random_spans_noise_mask`
+and `noise_span_to_unique_sentinel` (`t5/data/preprocessors.py`); the objectives
+(`tasks.objectives`) apply them to pieces of concatenated documents.
 
 * `random_spans_helper`: how many raw tokens to feed so that, after corruption, inputs fill
   exactly `inputs_length` (with EOS) — 568 raw tokens -> 512 inputs / 114 targets at T5's

@@ -20,7 +20,8 @@ import textwrap
 
 import pytest
 
-from pipelines import cache_tasks
+from c4forge.cli import tasks_cache
+from c4forge.pipelines import cache_tasks
 
 MODULE = "toy_cache_tasks"
 # Beam's in-process runner, without the DirectRunner's attempt to fetch Prism first.
@@ -110,7 +111,7 @@ def toy(tmp_path_factory):
 @pytest.fixture(autouse=True)
 def fresh_catalog():
     """The catalog registers once per process and settings; tests here use several settings."""
-    from tasks import catalog
+    from c4forge.tasks import catalog
 
     catalog.unregister_all()
     yield
@@ -141,7 +142,7 @@ def cached(toy, tmp_path_factory):
     (out / "toy_tasks" / "lines").mkdir(parents=True)
     (out / "toy_tasks" / "lines" / "train.tfrecord-00007-of-00009").write_bytes(b"stale")
     argv = [*_argv(out, LINES, SEEDED), "--min-shards", "3", "--base-seed", "7"]
-    return out, cache_tasks.run([*argv, "--direct_num_workers=1"])
+    return out, tasks_cache.run([*argv, "--direct_num_workers=1"])
 
 
 @pytest.fixture
@@ -245,7 +246,7 @@ def test_shard_seeds_match_seqio_cache_tasks(cache_dirs):
 def test_already_cached_is_skipped_without_a_job(cached, capsys):
     out, _ = cached
     before = {p: p.stat().st_mtime_ns for p in (out / "toy_tasks" / "lines").iterdir()}
-    assert cache_tasks.main(_argv(out, "toy_mix")) == 0
+    assert tasks_cache.main(_argv(out, "toy_mix")) == 0
     assert capsys.readouterr().out == (
         f"skipped 2 task(s) already cached in {out} (--overwrite to redo): {SEEDED}, {LINES}\n"
     )
@@ -259,7 +260,7 @@ def test_overwrite_starts_from_an_empty_directory(cached, tmp_path):
     task_dir = out / "toy_tasks" / "lines"
     (task_dir / "marker").write_text("")
     argv = [*_argv(out, LINES), "--splits", "train", "--max-shards", "1", "--overwrite"]
-    report = cache_tasks.run([*argv, f"--runner={IN_PROCESS}"])
+    report = tasks_cache.run([*argv, f"--runner={IN_PROCESS}"])
     assert sorted(p.name for p in task_dir.iterdir()) == [
         "COMPLETED",
         "info.train.json",
@@ -303,14 +304,14 @@ def test_overwrite_starts_from_an_empty_directory(cached, tmp_path):
     ],
 )
 def test_bad_input_is_one_clear_error(toy, tmp_path, capsys, extra, message):
-    assert cache_tasks.main(_argv(tmp_path, *extra)) == 2
+    assert tasks_cache.main(_argv(tmp_path, *extra)) == 2
     assert capsys.readouterr().err == f"c4forge tasks cache: error: {message}\n"
     assert list(tmp_path.iterdir()) == []
 
 
 def test_a_module_that_does_not_import_is_one_clear_error(toy, tmp_path, capsys):
     argv = ["--tasks", LINES, "--output", str(tmp_path), "--module", "no_such_tasks_module"]
-    assert cache_tasks.main(argv) == 2
+    assert tasks_cache.main(argv) == 2
     err = capsys.readouterr().err
     assert err.startswith("c4forge tasks cache: error: --module no_such_tasks_module: ")
     assert err.count("\n") == 1
@@ -346,7 +347,7 @@ def _staged(job) -> dict[str, str]:
 
 
 def test_dataflow_dry_run_builds_the_graph_and_stages_the_tasks_extra(toy, capsys):
-    report = cache_tasks.run([*_argv("gs://my-bucket/cache", LINES), *DATAFLOW])
+    report = tasks_cache.run([*_argv("gs://my-bucket/cache", LINES), *DATAFLOW])
     assert report["dry_run"] is True
     assert report["summary_text"] == "dry run: job graph for 1 task(s) built; nothing ran"
     assert capsys.readouterr().err.startswith(f"note: --module {MODULE} (")
@@ -367,7 +368,7 @@ def test_dataflow_dry_run_builds_the_graph_and_stages_the_tasks_extra(toy, capsy
 
 def test_dataflow_with_a_container_image_stages_no_requirements(toy, capsys):
     image = ["--sdk_container_image=us-docker.pkg.dev/my-project/c4forge/tasks:1"]
-    report = cache_tasks.run([*_argv("gs://my-bucket/cache", LINES), *DATAFLOW, *image])
+    report = tasks_cache.run([*_argv("gs://my-bucket/cache", LINES), *DATAFLOW, *image])
     assert capsys.readouterr().err == ""  # the image carries --module too: no note
     staged = _staged(report["job"])
     assert "workflow.tar.gz" in staged
@@ -375,16 +376,16 @@ def test_dataflow_with_a_container_image_stages_no_requirements(toy, capsys):
 
 
 def test_dataflow_refuses_local_paths(toy, tmp_path, capsys):
-    from tasks import catalog
+    from c4forge.tasks import catalog
 
-    assert cache_tasks.main([*_argv(tmp_path, LINES), *DATAFLOW]) == 2
+    assert tasks_cache.main([*_argv(tmp_path, LINES), *DATAFLOW]) == 2
     assert capsys.readouterr().err == (
         f"c4forge tasks cache: error: --output {str(tmp_path)!r} is a local path, which "
         "Dataflow workers cannot write: use gs://\n"
     )
     argv = [*_argv("gs://b/cache", LINES), "--tfds-data-dir", str(tmp_path), *DATAFLOW]
     catalog.unregister_all()  # registered above with other settings
-    assert cache_tasks.main(argv) == 2
+    assert tasks_cache.main(argv) == 2
     assert capsys.readouterr().err == (
         f"c4forge tasks cache: error: --tfds-data-dir {str(tmp_path)!r} is a local path, which "
         "Dataflow workers cannot read: use gs://\n"

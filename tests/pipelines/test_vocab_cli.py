@@ -17,10 +17,13 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
-from corpus.page import Page
-from pipelines import cli, outputs
-from pipelines import vocab as pv
-from tasks import vocab as tv
+from c4forge.cli import main as cli
+from c4forge.cli import vocab_train
+from c4forge.corpus import records
+from c4forge.corpus.page import Page
+from c4forge.pipelines import outputs
+from c4forge.pipelines import vocab_sample as pv
+from c4forge.tasks import vocab as tv
 
 import c4_testing
 
@@ -275,11 +278,18 @@ def test_an_empty_sample_is_refused(extra, message, c4_dir, tmp_path):
 
 
 def test_vocab_help_and_unknown_action():
+    # `c4forge vocab` and its actions are listed by the top-level command (cli/main.py).
     code, printed, _ = _cli("--help")
     assert code == 0
-    assert "c4forge vocab train --corpus DIR --size N --output DIR" in printed
+    assert "vocab train      train a SentencePiece vocabulary on C4" in printed
     code, _, err = _cli("fit")
-    assert (code, err) == (2, "c4forge vocab: error: unknown action 'fit' (try `train`)\n")
+    assert code == 2
+    assert err.endswith("c4forge: error: unknown command 'vocab fit'\n")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), pytest.raises(SystemExit) as done:
+        cli.main(["vocab", "train", "--help"])
+    assert done.value.code == 0
+    assert out.getvalue().startswith("usage: c4forge vocab train [-h] --corpus CORPUS")
 
 
 # --- the pieces ------------------------------------------------------------------------------
@@ -300,7 +310,7 @@ def test_example_features_are_read_without_tensorflow():
             }
         )
     )
-    assert pv.example_bytes_features(example.SerializeToString()) == {"text": b"first", "url": b"u"}
+    assert records.decode_example(example.SerializeToString()) == {"text": b"first", "url": b"u"}
     no_text = tf.train.Example(
         features=tf.train.Features(
             feature={"url": tf.train.Feature(bytes_list=tf.train.BytesList(value=[b"u"]))}
@@ -360,10 +370,12 @@ def test_dataflow_job_is_built_offline(monkeypatch):
     def fake_match(pattern: str) -> list[str]:  # no GCS offline: the corpus holds one shard
         return [f"{corpus}/c4-train.tfrecord-00000-of-00001"] if "tfrecord" in pattern else []
 
-    monkeypatch.setattr(pv, "_match", fake_match)
+    monkeypatch.setattr(pv, "match_files", fake_match)
     flags = ["--corpus", corpus, "--size", "32000", "--output", "gs://my-bucket/vocab"]
     dataflow = ["--runner", "DataflowRunner", "--project", "my-project", "--region", "us-central1"]
-    result = pv.run([*flags, *dataflow, "--temp_location", "gs://my-bucket/tmp", "--dry_run=True"])
+    result = vocab_train.run(
+        [*flags, *dataflow, "--temp_location", "gs://my-bucket/tmp", "--dry_run=True"]
+    )
     assert result["dry_run"] is True
     proto = result["job"].proto_pipeline
     top = {t.unique_name for t in proto.components.transforms.values() if "/" not in t.unique_name}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import seqio
 
-from tasks import catalog, registry
+from c4forge.tasks import catalog, registry
 
 import c4_testing
 
@@ -32,7 +32,7 @@ def test_nothing_is_registered_at_import():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["0", "0"]
-    importlib.import_module("tasks.catalog")
+    importlib.import_module("c4forge.tasks.catalog")
 
 
 def test_register_is_idempotent_and_refuses_other_settings(fresh, spm_model, c4_dir):

@@ -7,7 +7,7 @@ import pytest
 import seqio
 import tensorflow as tf
 
-from tasks import evaluation, generation, metrics, registry
+from c4forge.tasks import evaluation, generation, metrics, registry
 
 TARGETS = ["yes", "no", "maybe", "yes", "no", "never", "yes", "no", "maybe", "no"]
 INPUTS = [f"question {i}: is it so" for i in range(len(TARGETS))]

@@ -13,7 +13,7 @@ import pytest
 import seqio
 import tensorflow as tf
 
-from tasks import catalog, feed, registry
+from c4forge.tasks import catalog, feed, registry
 
 LENGTHS = {"inputs": 64, "targets": 16}
 ENC_DEC = [catalog.c4_task_name("en", "3.1.0", o) for o in catalog.C4_OBJECTIVES[:4]]
@@ -88,14 +88,14 @@ def test_seed_changes_the_examples(c4_tasks):
     assert not np.array_equal(a[0]["encoder_input_tokens"], b[0]["encoder_input_tokens"])
 
 
-def test_seqio_path_for_a_task_without_fast_spec(c4_tasks):
-    # The same task registered without a FastSpec is fed from Task.get_dataset: same batches,
-    # and a restore (which replays the examples) continues the same way.
+def test_seqio_path_for_a_task_without_a_record_feed_source(c4_tasks):
+    # The same task registered without a RecordFeedSource is fed from Task.get_dataset: same
+    # batches, and a restore (which replays the examples) continues the same way.
     task = seqio.get_mixture_or_task(SPAN)
     name = "c4_test_feed_span_corruption_seqio"
     registry.add_task(name, task.source, task.preprocessors, output_features=task.output_features)
     try:
-        assert registry.fast_spec(name) is None
+        assert registry.record_feed_source(name) is None
         f = feed.Feed(name, LENGTHS, 8, seed=5)
         ours = take(f, 10)
         assert_batches_equal(ours, seqio_batches(SPAN, 10))

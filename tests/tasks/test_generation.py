@@ -12,7 +12,7 @@ import seqio
 import tensorflow as tf
 import tensorflow_datasets as tfds
 
-from tasks import generation, metrics, registry
+from c4forge.tasks import generation, metrics, registry
 
 NAMES = [
     "squad_v010_allanswers",

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from tasks import metrics
+from c4forge.tasks import metrics
 
 
 def test_accuracy():

@@ -9,7 +9,7 @@ import pytest
 import seqio
 import tensorflow as tf
 
-from tasks import catalog, mixtures, registry
+from c4forge.tasks import catalog, mixtures, registry
 
 
 def _source(train=300, validation=40):
@@ -156,7 +156,7 @@ def test_duplicate_name(tasks, vocab):
         registry.RegistrationError,
         match=exactly(
             "'mixtest_alpha' is already registered; call "
-            "tasks.registry.unregister('mixtest_alpha') first to replace it"
+            "c4forge.tasks.registry.unregister('mixtest_alpha') first to replace it"
         ),
     ):
         registry.add_task("mixtest_alpha", _source(), [], output_features={})

@@ -1,18 +1,16 @@
-"""T5's objectives (docs/TASKS.md §2.2-2.3): on hand-made docs, on random docs (hypothesis),
-on the real C4 build's tokens, and span corruption through the registered seqio task."""
+"""T5's objectives (docs/TASKS.md §2.2-2.3) in numpy: on hand-made docs and on random docs
+(hypothesis). The real C4 build's tasks are tests/tasks/test_c4_tasks.py."""
 
 from __future__ import annotations
 
-import unicodedata
-
 import numpy as np
 import pytest
-import seqio
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from objective_testing import BIG_VOCAB, EOS, merge_runs, merge_sentinels, sentinels
 
-from tasks import catalog, objectives, registry
-from tasks.objectives import (
+from c4forge.tasks import catalog, objectives
+from c4forge.tasks.objectives import (
     Deshuffling,
     FullLM,
     IidDenoising,
@@ -21,48 +19,6 @@ from tasks.objectives import (
     group_rng,
     select_random_chunk,
 )
-
-EOS = 1
-# Random docs use piece ids in [3, 1000) and a vocabulary so large that any id >= 1000 can only be
-# a sentinel, however many spans a piece has.
-BIG_VOCAB = 1_000_000
-
-
-def merge_sentinels(inputs, targets, first_sentinel):
-    """Put each sentinel's target tokens back in its place in the inputs (T5's decoding)."""
-    fill, current = {}, None
-    for t in np.asarray(targets).tolist():
-        if t >= first_sentinel:
-            current = t
-            fill[current] = []
-        else:
-            fill[current].append(t)
-    return [x for t in np.asarray(inputs).tolist() for x in fill.get(t, [t])]
-
-
-def merge_runs(inputs, targets, first_sentinel):
-    """Put the i-th noise run of the targets (runs split by sentinels) at the i-th sentinel of
-    the inputs. Works whichever kind of span comes first (iid masks may start with noise, and
-    then the targets start with noise tokens, as in T5)."""
-    runs, current = [], []
-    for t in np.asarray(targets).tolist():
-        if t >= first_sentinel:
-            if current:
-                runs.append(current)
-            current = []
-        else:
-            current.append(t)
-    if current:
-        runs.append(current)
-    runs = iter(runs)
-    return [
-        x for t in np.asarray(inputs).tolist() for x in (next(runs) if t >= first_sentinel else [t])
-    ]
-
-
-def sentinels(ids, first_sentinel):
-    return [t for t in np.asarray(ids).tolist() if t >= first_sentinel]
-
 
 # -- lengths ------------------------------------------------------------------------------
 
@@ -378,179 +334,3 @@ def test_objectives_table():
     assert set(objectives.OBJECTIVES) == set(catalog.C4_OBJECTIVES)
     for name, cls in objectives.OBJECTIVES.items():
         assert cls().name == name
-
-
-# -- the real C4 build --------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def c4_tasks(c4_dir, vocab):
-    names = catalog.register_c4(catalog.CatalogConfig(c4=str(c4_dir)), vocab)
-    yield names
-    registry.unregister(*names)
-
-
-@pytest.fixture(scope="module")
-def source_texts(c4_tasks):
-    """The train documents in the order seqio's source gives them (files interleaved)."""
-    task = seqio.get_mixture_or_task(c4_tasks[0])
-    ds = task.source.get_dataset("train", shuffle=False)
-    return [ex["text"].decode("utf-8") for ex in ds.as_numpy_iterator()]
-
-
-@pytest.fixture(scope="module")
-def source_docs(source_texts, vocab):
-    return [np.asarray(vocab.encode(t), np.int32) for t in source_texts]
-
-
-def _span_corruption(seed, lengths=None):
-    ds = seqio.get_dataset(
-        catalog.c4_task_name("en", "3.1.0", "span_corruption"),
-        lengths or {"inputs": 512, "targets": 114},
-        seqio.PassThroughFeatureConverter(),
-        dataset_split="train",
-        shuffle=False,
-        seed=seed,
-    )
-    return [{k: ex[k] for k in ("inputs", "targets")} for ex in ds.as_numpy_iterator()]
-
-
-@pytest.fixture(scope="module")
-def span_corruption_examples(c4_tasks):
-    return _span_corruption(seed=5)
-
-
-def test_c4_task_names(c4_tasks):
-    assert c4_tasks == [
-        "c4_en_v310_span_corruption",
-        "c4_en_v310_iid_denoising",
-        "c4_en_v310_prefix_lm",
-        "c4_en_v310_deshuffling",
-        "c4_en_v310_full_lm",
-    ]
-
-
-def test_span_corruption_task_at_t5_defaults(span_corruption_examples, source_docs, vocab):
-    assert vocab.vocab_size == 1100
-    first_sentinel = vocab.vocab_size - 100
-    groups = [source_docs[:128], source_docs[128:]]
-    assert len(groups[1]) == 27
-    assert all(len(d) for d in source_docs)
-    streams = [np.concatenate(g).tolist() for g in groups]
-    # 568 raw tokens per example; the last piece of each group is shorter.
-    pieces = [s[i : i + 568] for s in streams for i in range(0, len(s), 568)]
-    examples = span_corruption_examples
-    assert len(examples) == len(pieces)
-    full = 0
-    for ex, piece in zip(examples, pieces, strict=True):
-        inputs, targets = ex["inputs"].tolist(), ex["targets"].tolist()
-        assert inputs[-1] == targets[-1] == EOS
-        assert EOS not in inputs[:-1] + targets[:-1]
-        k = len(sentinels(inputs, first_sentinel))
-        expected_sentinels = list(range(vocab.vocab_size - 1, vocab.vocab_size - 1 - k, -1))
-        assert sentinels(inputs, first_sentinel) == expected_sentinels
-        assert sentinels(targets, first_sentinel) == expected_sentinels
-        if len(piece) == 568:
-            full += 1
-            assert (len(inputs), len(targets)) == (512, 114)
-            assert k == 28
-            assert len(targets) - 1 - k == 85  # noise tokens: 85 / 568 ~ 0.15
-        else:
-            assert len(inputs) < 512
-            noise = len(targets) - 1 - k
-            assert noise == round(len(piece) * 0.15)
-        assert merge_sentinels(inputs[:-1], targets[:-1], first_sentinel) == piece
-    assert full == len(pieces) - 2
-
-
-def test_span_corruption_decodes_to_the_documents(span_corruption_examples, source_texts, vocab):
-    first_sentinel = vocab.vocab_size - 100
-    stream = [
-        t
-        for ex in span_corruption_examples
-        for t in merge_sentinels(ex["inputs"][:-1], ex["targets"][:-1], first_sentinel)
-    ]
-    clean = 0
-    at = 0
-    for text in source_texts:
-        ids = vocab.encode(text)
-        decoded = vocab.decode(stream[at : at + len(ids)])
-        at += len(ids)
-        assert decoded == vocab.decode(ids)
-        if 2 not in ids:  # no unknown pieces: the text itself, NFKC, whitespace collapsed
-            assert decoded == " ".join(unicodedata.normalize("NFKC", text).split())
-            clean += 1
-    assert at == len(stream)
-    assert clean > 40
-
-
-def test_span_corruption_task_refuses_short_targets_when_built(c4_tasks):
-    # BUG: T5's span_corruption raises this ValueError when the dataset is built; here the
-    # objective's length check runs only inside tf.numpy_function, so get_dataset succeeds and
-    # the first iteration fails with a tf.errors.InvalidArgumentError (mid-pipeline).
-    with pytest.raises(ValueError, match="makes targets of 229 tokens; the targets length is 114"):
-        seqio.get_dataset(
-            "c4_en_v310_span_corruption",
-            {"inputs": 1024, "targets": 114},
-            seqio.PassThroughFeatureConverter(),
-            dataset_split="train",
-            shuffle=False,
-            seed=5,
-        )
-
-
-def test_span_corruption_task_seed(span_corruption_examples, c4_tasks):
-    def ids(examples):
-        return [(ex["inputs"].tolist(), ex["targets"].tolist()) for ex in examples]
-
-    assert ids(_span_corruption(seed=5)) == ids(span_corruption_examples)
-    other = ids(_span_corruption(seed=6))
-    assert len(other) == len(span_corruption_examples)
-    assert other != ids(span_corruption_examples)
-
-
-def test_objectives_on_real_tokens(source_docs):
-    """Every objective's properties on the 128-document first group of the real build."""
-    docs = source_docs[:128]
-    stream = np.concatenate(docs).tolist()
-    lengths = {"inputs": 64, "targets": 16}
-
-    out = IidDenoising().examples(docs, group_rng(0, 0), lengths, 1100)
-    merged = [t for ex in out for t in merge_runs(ex["inputs"], ex["targets"], 1000)]
-    assert merged == stream
-    # Full pieces of 63 tokens, the noise (~15%) moved to the targets.
-    assert all(np.sum(ex["inputs"] < 1000) + np.sum(ex["targets"] < 1000) == 63 for ex in out[:-1])
-    noise = sum(int(np.sum(ex["targets"] < 1000)) for ex in out)
-    assert abs(noise / len(stream) - 0.15) < 0.01
-
-    for cls in (PrefixLM, Deshuffling):
-        out = cls().examples(docs, group_rng(0, 0), lengths, 1100)
-        # Per document, pieces of 63: one example per piece, none crossing documents.
-        assert len(out) == sum(-(-len(d) // 63) for d in docs)
-        if cls is PrefixLM:
-            assert [t for ex in out for t in [*ex["inputs"], *ex["targets"]]] == stream
-        else:
-            assert [t for ex in out for t in ex["targets"]] == stream
-
-    out = FullLM().examples(docs, group_rng(0, 0), lengths, 1100)
-    targets = [t for ex in out for t in ex["targets"].tolist()]
-    assert targets.count(EOS) == 128
-    assert targets == [t for d in docs for t in [*d.tolist(), EOS]]
-
-
-def test_full_lm_task(c4_tasks, source_docs):
-    ds = seqio.get_dataset(
-        "c4_en_v310_full_lm",
-        {"targets": 64},
-        seqio.PassThroughFeatureConverter(),
-        dataset_split="train",
-        shuffle=False,
-        seed=5,
-    )
-    out = [ex["targets"].tolist() for ex in ds.as_numpy_iterator()]
-    # Two groups (128 + 27 docs), each cut into pieces of exactly 64 but its last; no EOS added.
-    expected = []
-    for group in (source_docs[:128], source_docs[128:]):
-        blob = [t for d in group for t in [*d.tolist(), EOS]]
-        expected += [blob[i : i + 64] for i in range(0, len(blob), 64)]
-    assert out == expected

@@ -12,7 +12,7 @@ import pytest
 import seqio
 import tensorflow as tf
 
-from tasks import packing
+from c4forge.tasks import packing
 
 PACKED_KEYS = (
     "encoder_input_tokens",

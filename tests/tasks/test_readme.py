@@ -19,7 +19,7 @@ def _screen() -> str:
 
 @pytest.fixture
 def clean_catalog():
-    from tasks import catalog, registry
+    from c4forge.tasks import catalog, registry
 
     yield
     registry.unregister("my_yes_no", "my_mix")
@@ -27,7 +27,7 @@ def clean_catalog():
 
 
 def test_readme_screen_runs(spm_model, c4_dir, clean_catalog):
-    from tasks import catalog
+    from c4forge.tasks import catalog
 
     catalog.unregister_all()
     code = (
@@ -40,7 +40,7 @@ def test_readme_screen_runs(spm_model, c4_dir, clean_catalog):
     assert batch["decoder_target_tokens"].shape == (8, 114)
     assert batch["encoder_input_tokens"].dtype == np.int32
     # The mixture holds both tasks; the state resumes on the next batch.
-    from tasks.feed import Feed
+    from c4forge.tasks.feed import Feed
 
     expected = next(scope["batches"])
     resumed = next(

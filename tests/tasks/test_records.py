@@ -1,4 +1,5 @@
-"""`tasks.records` against TensorFlow: TFRecord framing, tf.Example parsing, interleave order."""
+"""`tasks.records` and `corpus.records` against TensorFlow: TFRecord framing, tf.Example parsing
+of a real C4 build, interleave order."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tasks import records
+from c4forge.corpus.records import decode_feature
+from c4forge.tasks import records
 
 
 def _write(path, payloads):
@@ -66,7 +68,7 @@ def test_truncated_file_raises(tmp_path, keep, message):
         list(records.read_records(str(path)))
 
 
-def test_example_bytes_feature_equals_tensorflow_on_real_c4(c4_dir):
+def test_decode_feature_equals_tensorflow_on_real_c4(c4_dir):
     files = sorted(str(p) for p in c4_dir.glob("c4-train.tfrecord-*"))
     spec = {k: tf.io.FixedLenFeature([], tf.string) for k in ("text", "url", "timestamp")}
     count = 0
@@ -77,28 +79,10 @@ def test_example_bytes_feature_equals_tensorflow_on_real_c4(c4_dir):
         for raw in theirs:
             parsed = tf.io.parse_single_example(raw, spec)
             for key in spec:
-                assert records.example_bytes_feature(raw, key) == parsed[key].numpy()
-            assert records.example_bytes_feature(raw, "missing") is None
+                assert decode_feature(raw, key) == parsed[key].numpy()
+            assert decode_feature(raw, "missing") is None
             count += 1
     assert count > 100
-
-
-def test_example_bytes_feature_skips_other_kinds_of_feature():
-    example = tf.train.Example(
-        features=tf.train.Features(
-            feature={
-                "n": tf.train.Feature(int64_list=tf.train.Int64List(value=[3, 2**40, -1])),
-                "x": tf.train.Feature(float_list=tf.train.FloatList(value=[0.5, 2.0])),
-                "text": tf.train.Feature(bytes_list=tf.train.BytesList(value=[b"first", b"2nd"])),
-                "none": tf.train.Feature(bytes_list=tf.train.BytesList(value=[])),
-            }
-        )
-    ).SerializeToString()
-    assert records.example_bytes_feature(example, "text") == b"first"
-    assert records.example_bytes_feature(example, "none") is None
-    # A feature of another kind has no bytes value.
-    assert records.example_bytes_feature(example, "n") is None
-    assert records.example_bytes_feature(example, "x") is None
 
 
 # -- interleave ---------------------------------------------------------------------------

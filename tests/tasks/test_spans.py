@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tasks.spans import (
+from c4forge.tasks.spans import (
     noise_span_to_unique_sentinel,
     nonnoise_span_to_unique_sentinel,
     random_spans_helper,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tasks import vocab as v
+from c4forge.tasks import vocab as v
 
 SEQIO_TEST_MODEL_DIR = Path(__import__("seqio").__file__).parent / "test_data" / "sentencepiece"
 SIZE = 800
