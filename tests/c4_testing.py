@@ -8,7 +8,10 @@ import gzip
 import hashlib
 import json
 import re
+import zlib
 from pathlib import Path
+
+from c4forge.corpus import wet_writer
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
@@ -17,32 +20,54 @@ BADWORDS_EN = SHARED_DATA / "badwords" / "ldnoobw_25e679f" / "en"
 FIXTURE_WET = SHARED_DATA / "c4_fixture" / "c4_wet_files"
 DOLMA_JSONL = SHARED_DATA / "cc_text" / "dolma_CC-MAIN-20190717121559-20190717143559-00140.jsonl.gz"
 
-WARCINFO = (
-    "WARC/1.0\r\nWARC-Type: warcinfo\r\nWARC-Date: 2019-07-17T12:15:59Z\r\n"
-    "Content-Type: application/warc-fields\r\nContent-Length: 0\r\n\r\n"
-)
+# The warcinfo record that opens every test WET file (the real pages are from CC-MAIN-2019-30).
+WARCINFO = wet_writer.warcinfo_record(
+    "c4forge-test.warc.wet.gz",
+    "2019-07-17T12:15:59Z",
+    {"Software-Info": "c4forge tests/c4_testing.py", "isPartOf": "CC-MAIN-2019-30"},
+).decode("utf-8")
 
 
 def wet_record(url: str, date: str, text: str) -> str:
-    body = text.encode("utf-8")
-    return (
-        f"WARC/1.0\r\nWARC-Type: conversion\r\nWARC-Target-URI: {url}\r\n"
-        f"WARC-Date: {date}\r\nContent-Type: text/plain\r\nContent-Length: {len(body)}\r\n\r\n"
-        f"{text}\r\n\r\n"
-    )
+    """One conversion record with Common Crawl's headers (`wet_writer.conversion_record`)."""
+    return wet_writer.conversion_record(url, date, text).decode("utf-8")
 
 
 def write_wet(path: Path, records: list[tuple[str, str, str]], members: bool = True) -> Path:
     """A WET file: warcinfo + one conversion record per (url, date, text); gzip member per record
     (as Common Crawl ships it) unless `members` is False; plain text if the name has no .gz."""
-    parts = [WARCINFO] + [wet_record(*r) for r in records]
+    parts = [WARCINFO.encode("utf-8")] + [wet_writer.conversion_record(*r) for r in records]
     if not str(path).endswith(".gz"):
-        path.write_text("".join(parts), encoding="utf-8")
+        path.write_bytes(b"".join(parts))
     elif members:
-        path.write_bytes(b"".join(gzip.compress(p.encode("utf-8"), mtime=0) for p in parts))
+        wet_writer.write_wet_file(path, parts)
     else:
-        path.write_bytes(gzip.compress("".join(parts).encode("utf-8"), mtime=0))
+        path.write_bytes(gzip.compress(b"".join(parts), mtime=0))
     return path
+
+
+def inflate_members(data: bytes) -> list[bytes]:
+    """The inflated gzip members of a file's bytes, one by one (each must be complete)."""
+    out = []
+    while data:
+        d = zlib.decompressobj(wbits=31)
+        out.append(d.decompress(data) + d.flush())
+        assert d.eof, "truncated gzip member"
+        data = d.unused_data
+    return out
+
+
+def parse_warc_record(record: bytes) -> tuple[list[tuple[str, str]], bytes]:
+    """(header fields in order, block) of one WARC record, checking its framing: the version
+    line, a blank line after the headers, and a block of exactly Content-Length bytes followed
+    by the record's closing blank line."""
+    assert record.startswith(b"WARC/1.0\r\n")
+    head, sep, rest = record.partition(b"\r\n\r\n")
+    assert sep
+    fields = [tuple(line.split(": ", 1)) for line in head.decode().split("\r\n")[1:]]
+    length = int(dict(fields)["Content-Length"])
+    assert rest[length:] == b"\r\n\r\n", "Content-Length must frame the block exactly"
+    return fields, rest[:length]
 
 
 def dolma_records() -> list[tuple[str, str, str]]:
@@ -73,9 +98,10 @@ def build_args(inputs, output, *extra) -> list[str]:
 
 
 def run_build(inputs, output, *extra) -> dict:
-    from pipelines import c4
+    """`c4forge corpus build` on `inputs` in this process; returns its report (stats.json)."""
+    from c4forge.cli import corpus_build
 
-    return c4.run(build_args(inputs, output, *extra))
+    return corpus_build.run(build_args(inputs, output, *extra))
 
 
 def read_output(output: Path, fmt: str = "tfrecord") -> dict[str, list[dict]]:
@@ -232,7 +258,7 @@ def run_cli(*argv: str) -> tuple[int, str, str]:
     import contextlib
     import io
 
-    from pipelines import cli
+    from c4forge.cli import main as cli
 
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import re
 import subprocess
 import sys
@@ -11,7 +12,8 @@ import sys
 import pytest
 import seqio
 
-from tasks import catalog, evaluation, metrics, registry, sample_qa
+from c4forge.tasks import catalog, evaluation, metrics, registry, sample_qa
+from tools import make_qa_sample
 
 import c4_testing
 
@@ -48,7 +50,7 @@ def _cli(*args: str) -> tuple[int, str, str]:
 
 
 def test_regenerating_gives_the_committed_files_byte_for_byte(tmp_path):
-    written = sample_qa.write_data(str(tmp_path))
+    written = make_qa_sample.write_data(str(tmp_path))
     for split, committed in sample_qa.data_files().items():
         with open(written[split], "rb") as f:
             new = f.read()
@@ -115,13 +117,32 @@ def test_inputs_and_targets_are_t5s_squad_format(rows):
     assert first["targets"] == "pink"
 
 
+def _run_python(code: str) -> str:
+    """stdout of `python -c CODE` in a fresh process, from the repository root (for `tools`)."""
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=c4_testing.ROOT,
+    )
+    return done.stdout
+
+
 def test_generating_needs_no_tensorflow_and_registers_nothing_at_import():
-    code = "import seqio, tasks.sample_qa; print(len(seqio.TaskRegistry.names()))"
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.split()[-1] == "0"
-    code = "import sys, tasks.sample_qa; print('tensorflow' in sys.modules)"
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.strip() == "False"
+    code = "import seqio, c4forge.tasks.sample_qa; print(len(seqio.TaskRegistry.names()))"
+    assert _run_python(code).split()[-1] == "0"
+    for module in ("c4forge.tasks.sample_qa", "tools.make_qa_sample"):
+        code = f"import sys, {module}; print('tensorflow' in sys.modules, 'seqio' in sys.modules)"
+        assert _run_python(code).strip() == "False False", module
+
+
+def test_generator_entry_point_writes_both_splits(tmp_path, capsys):
+    assert make_qa_sample.main(["--output", str(tmp_path)]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        os.path.basename(p) for p in sample_qa.data_files().values()
+    )
+    assert "validation: 200 examples" in capsys.readouterr().out
 
 
 # -- the seqio task ---------------------------------------------------------------------------
@@ -197,7 +218,7 @@ def test_missing_data_is_one_clear_error(tmp_path, vocab):
             registry.RegistrationError,
             match=re.escape(
                 f"sample_qa: bundled data {missing}, {tmp_path / 'sample_qa-validation.jsonl.gz'} "
-                f"not found; write it with `python -m tasks.sample_qa --output {tmp_path}`"
+                f"not found; write it with `python -m tools.make_qa_sample --output {tmp_path}`"
             ),
         ):
             sample_qa.register_sample_qa(vocab, data_dir=str(tmp_path))
@@ -225,7 +246,7 @@ def test_catalog_registers_sample_qa_and_the_c4_mixture(fresh, spm_model, c4_dir
 
 
 def test_the_mixture_feeds_training_batches(fresh, spm_model, c4_dir):
-    from tasks.feed import Feed
+    from c4forge.tasks.feed import Feed
 
     catalog.register(vocab=str(spm_model), c4=str(c4_dir))
     batch = next(Feed("c4_en_v310_sample_mix", LENGTHS, batch_size=4, seed=0))
