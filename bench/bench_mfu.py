@@ -3,12 +3,13 @@
 python bench/bench_mfu.py                                  # T5.1.1-base, bf16, 128 x 512/114
 python bench/bench_mfu.py --model t5.1.1-tiny --batch 8 --steps 3   # a smoke run on a CPU
 
-Times `model.train.make_train_step` (forward, backward, Adafactor update; the state donated) on
-random packed-shaped batches already on the device, so the input pipeline is not in the figure
-(tasks/feed.py is measured on its own in bench_tasks.py). Compilation and `--warmup` steps are
-excluded; the clock stops after `block_until_ready` on the last step's loss. Model FLOPs per
-row as docs/MODEL.md §3 (model/flops.py); MFU against the device's dense bf16 peak (none on
-CPUs). With several devices the batch is split over a data-parallel mesh.
+Times `c4forge.model.train_step.make_train_step` (forward, backward, Adafactor update; the state
+donated) on random packed-shaped batches already on the device, so the input pipeline is not
+in the figure (tasks/feed.py is measured on its own in bench_tasks.py). Compilation and
+`--warmup` steps are excluded; the clock stops after `block_until_ready` on the last step's
+loss. Model FLOPs per row as docs/MODEL.md §3 (model/flops.py); MFU against the device's
+dense bf16 peak (none on CPUs). With several devices the batch is split over a data-parallel
+mesh.
 """
 
 from __future__ import annotations
@@ -22,9 +23,9 @@ import time
 import jax
 import numpy as np
 
-from model import partitioning, train
-from model.config import override, parse_assignments, preset
-from model.flops import mfu, peak_flops, training_flops_per_sequence
+from c4forge.model import partitioning, train_step
+from c4forge.model.config import override, parse_assignments, preset
+from c4forge.model.flops import mfu, peak_flops, training_flops_per_sequence
 
 
 def _batch(rows: int, inputs: int, targets: int, vocab: int, seed: int = 0) -> dict:
@@ -55,9 +56,9 @@ def main(argv: list[str] | None = None) -> dict:
     config = override(config, parse_assignments(args.overrides))
 
     mesh = partitioning.make_mesh(jax.device_count(), 1)
-    optimizer = train.make_optimizer("rsqrt")
-    state = train.init_state(config, jax.random.key(0), optimizer, mesh)
-    step = train.make_train_step(config, optimizer, mesh)
+    optimizer = train_step.make_optimizer("rsqrt")
+    state = train_step.init_state(config, jax.random.key(0), optimizer, mesh)
+    step = train_step.make_train_step(config, optimizer, mesh)
     batch = jax.device_put(
         _batch(args.batch, inputs, targets, config.vocab_size), partitioning.batch_sharding(mesh)
     )

@@ -1,7 +1,7 @@
 """Benchmark: one T5 training step (forward, backward, optimizer update) on CPU, ours vs HF.
 
 Side by side in one run, each side in its own worker process, on the same batches:
-- `ours`: model/train.py's jitted `train_step` (no mesh): `make_optimizer("rsqrt")` (t5x
+- `ours`: model/train_step.py's jitted `train_step` (no mesh): `make_optimizer("rsqrt")` (t5x
   Adafactor through optax), `init_state`, `make_train_step(config, optimizer)` with the state
   donated; loss = cross-entropy + z-loss summed over the targets (t5x's default);
 - `hf`: transformers' `T5ForConditionalGeneration` in fp32 eager mode (its default attention,
@@ -35,7 +35,7 @@ page faults, and "others": CPU seconds the rest of the machine ran during the st
 /proc/stat), which should be ~0; when it is not, the run was shared and its numbers are not
 comparable.
 
-Memory: ours runs as the trainer does on CPU, with glibc set (mallopt, model/host.py) to keep
+Memory: ours runs as the trainer does on CPU, with glibc set (mallopt, model/host_memory.py) to keep
 freed memory mapped: XLA:CPU allocates each step's ~3 GB of temporaries afresh and, with
 glibc's defaults, page-faulting them in again cost 2-4 CPU-s per step on this VM
 (BENCHMARKS.md, "Model step time on CPU"). `C4FORGE_KEEP_FREED_MEMORY=0` runs ours without
@@ -86,19 +86,19 @@ def make_batches(rng, count: int, batch: int, inputs: int, targets: int, vocab: 
 
 
 class Ours:
-    """model/train.py's step; `run(batch)` returns the per-token loss (a float, synced)."""
+    """model/train_step.py's step; `run(batch)` returns the per-token loss (a float, synced)."""
 
     def __init__(self, config, seed: int = 0):
         import jax
 
-        from model import host, train
+        from c4forge.model import host_memory, train_step
 
         self.jax = jax
-        # As the trainer does on CPU (model/host.py); C4FORGE_KEEP_FREED_MEMORY=0 turns it off.
-        self.keeps_freed_memory = host.keep_freed_memory()
-        optimizer = train.make_optimizer("rsqrt")
-        self.state = train.init_state(config, jax.random.key(seed), optimizer)
-        self.step = train.make_train_step(config, optimizer)
+        # As the trainer does on CPU (model/host_memory.py); C4FORGE_KEEP_FREED_MEMORY=0: off.
+        self.keeps_freed_memory = host_memory.keep_freed_memory()
+        optimizer = train_step.make_optimizer("rsqrt")
+        self.state = train_step.init_state(config, jax.random.key(seed), optimizer)
+        self.step = train_step.make_train_step(config, optimizer)
         self.dropout_rng = jax.random.key(seed + 1) if config.dropout_rate > 0 else None
 
     def run(self, batch) -> float:
@@ -115,7 +115,7 @@ class HuggingFace:
         import transformers
         from transformers.optimization import Adafactor
 
-        from model.hf import config_to_hf
+        from c4forge.model.hf import config_to_hf
 
         self.torch = torch
         torch.set_num_threads(os.cpu_count() or 1)
@@ -246,12 +246,12 @@ def main(argv=None) -> int:
         "--malloc-reuse",
         action="store_true",
         help="start both workers with glibc keeping freed memory mapped (MALLOC_REUSE): like "
-        "for like, since ours sets the same through mallopt itself (model/host.py)",
+        "for like, since ours sets the same through mallopt itself (model/host_memory.py)",
     )
     parser.add_argument("--json", help="write the results here")
     args = parser.parse_args(argv)
 
-    from model.config import preset
+    from c4forge.model.config import preset
 
     threads = os.cpu_count() or 1
     config = preset(args.model)

@@ -1,8 +1,8 @@
-"""`c4forge demo`: the main job on the bundled sample, end to end, in about six minutes on 2 cores.
+"""`c4forge demo`: the main job on the bundled sample, end to end (BENCHMARKS.md has its times).
 
 Stages, each through the same code path its own command runs:
 1. corpus  - C4 `en` (3.1.0) from the bundled WET sample (`pipelines/sample_data/`, written by
-             `pipelines/sample.py`) on Beam's DirectRunner   (`c4forge corpus build`);
+             `tools/make_wet_sample.py`) on Beam's DirectRunner   (`c4forge corpus build`);
 2. vocab   - a SentencePiece vocabulary trained on that C4   (`c4forge vocab train`);
 3. tasks   - the catalog over our C4 and that vocabulary: C4 span corruption, the bundled
              supervised task `sample_qa` and their examples-proportional mixture;
@@ -29,10 +29,11 @@ import shutil
 import sys
 import time
 
-from pipelines import sample
+from c4forge.cli.common import USAGE_EXIT, UsageError, beam_options, parse_lengths
+from c4forge.corpus import wet_writer
+from c4forge.pipelines import bundled_sample
 
 DOLMA_NAME = "dolma_CC-MAIN-20190717121559-20190717143559-00140.jsonl.gz"
-USAGE_EXIT = 2
 # What the demo writes under --output; a rerun replaces exactly these.
 OWN_ENTRIES = (
     "sample",
@@ -45,10 +46,6 @@ OWN_ENTRIES = (
     "summary.txt",
 )
 SAMPLE_TASK = "sample_qa"
-
-
-class UsageError(Exception):
-    """Bad flags or an output directory the demo must not touch: one line, exit 2."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -74,19 +71,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _check(args: argparse.Namespace, beam_args: list[str]) -> tuple[int, int]:
-    from pipelines import c4
-
-    try:
-        c4.strict_beam_options(beam_args)  # a flag neither the demo nor Beam knows
-    except c4.UsageError as e:
-        raise UsageError(str(e)) from None
+    """Bad flags or an output directory the demo must not touch: UsageError (one line)."""
+    beam_options(beam_args)  # a flag neither the demo nor Beam knows
     for flag in ("vocab_size", "steps", "batch", "eval_examples"):
         if getattr(args, flag) < 1:
             raise UsageError(f"--{flag.replace('_', '-')} must be positive")
-    try:
-        inputs, targets = (int(x) for x in args.lengths.split(","))
-    except ValueError:
-        raise UsageError(f"--lengths wants INPUTS,TARGETS, got {args.lengths!r}") from None
+    inputs, targets = parse_lengths(args.lengths)
     if args.real and not os.path.exists(args.real):
         raise UsageError(f"--real {args.real}: no such file or directory")
     return inputs, targets
@@ -112,16 +102,23 @@ def prepare_output(directory: str) -> None:
 
 
 def write_real_pages(jsonl_path: str, out_path: str) -> str:
+    """The real pages (JSON lines with metadata.warc_url / warc_date) as one gzip WET file."""
     if os.path.isdir(jsonl_path):
         jsonl_path = os.path.join(jsonl_path, DOLMA_NAME)
     with gzip.open(jsonl_path, "rt", encoding="utf-8") as f:
         rows = [json.loads(line) for line in f]
-    with open(out_path, "wb") as out:
-        out.write(gzip.compress(sample.WARCINFO, mtime=0))
-        for r in rows:
-            meta = r["metadata"]
-            out.write(gzip.compress(sample._record(meta["warc_url"], meta["warc_date"], r["text"])))
-    return out_path
+    info = wet_writer.warcinfo_record(
+        os.path.basename(out_path),
+        "2019-07-17T12:15:59Z",
+        {"Software-Info": "c4forge demo", "isPartOf": "CC-MAIN-2019-30"},
+    )
+    pages = [
+        wet_writer.conversion_record(
+            r["metadata"]["warc_url"], r["metadata"]["warc_date"], r["text"]
+        )
+        for r in rows
+    ]
+    return wet_writer.write_wet_file(out_path, [info, *pages])
 
 
 class Stages:
@@ -155,9 +152,9 @@ class StageError(Exception):
 
 
 def stage_corpus(args, paths: dict, beam_args: list[str]) -> dict:
-    from pipelines import c4
+    from c4forge.cli import corpus_build
 
-    inputs = sample.bundled_files()
+    inputs = bundled_sample.wet_files()
     if args.real:
         os.makedirs(paths["sample"], exist_ok=True)
         real = os.path.join(paths["sample"], "real.warc.wet.gz")
@@ -170,7 +167,7 @@ def stage_corpus(args, paths: dict, beam_args: list[str]) -> dict:
             build += [flag, value]
     size = sum(os.path.getsize(p) for p in inputs)
     print(f"{len(inputs)} WET files, {size / 1e6:.1f} MB gzip'd", flush=True)
-    _fail("corpus", c4.main(build + beam_args))
+    _fail("corpus", corpus_build.main(build + beam_args))
     with open(os.path.join(paths["c4"], "stats.json")) as f:
         stats = json.load(f)
     counters = stats["counters"]
@@ -179,7 +176,7 @@ def stage_corpus(args, paths: dict, beam_args: list[str]) -> dict:
 
 
 def stage_vocab(args, paths: dict) -> dict:
-    from pipelines import vocab
+    from c4forge.cli import vocab_train as vocab
 
     try:
         summary = vocab.run(
@@ -198,16 +195,16 @@ def stage_vocab(args, paths: dict) -> dict:
 def catalog_settings(paths: dict) -> dict:
     """Exactly what the train stage's `c4forge train --c4 C4 --vocab VOCAB` registers, so the
     tasks stage's registration is the one training finds (the catalog is process-global)."""
-    from pipelines import train_cli
+    from c4forge.cli import train as train_cli
 
     flags = train_cli.build_parser().parse_args(["--c4", paths["c4"], "--vocab", paths["spm"]])
-    return train_cli._catalog_settings(flags)
+    return train_cli.catalog_settings(flags)
 
 
 def stage_tasks(paths: dict) -> dict:
     import seqio
 
-    from tasks import catalog
+    from c4forge.tasks import catalog
 
     settings = catalog_settings(paths)
     catalog.register(**settings)
@@ -224,7 +221,7 @@ def stage_tasks(paths: dict) -> dict:
 
 
 def stage_train(args, paths: dict, mixture: str, vocab_size: int) -> None:
-    from pipelines import train_cli
+    from c4forge.cli import train as train_cli
 
     model_vocab = -(-vocab_size // 128) * 128  # rounded up to a multiple of 128, as T5's
     argv = [
@@ -239,7 +236,7 @@ def stage_train(args, paths: dict, mixture: str, vocab_size: int) -> None:
 
 
 def stage_eval(args, paths: dict, examples: list[dict]) -> dict:
-    from pipelines import infer_cli
+    from c4forge.cli import infer as infer_cli
 
     argv = ["--checkpoint", paths["run"], "--tasks", SAMPLE_TASK, "--examples",
             str(args.eval_examples), "--output", paths["eval"]]  # fmt: skip
@@ -285,7 +282,7 @@ def plot_loss(log_path: str, png_path: str) -> list[tuple[int, float]]:
 
 
 def validation_examples(count: int) -> list[dict]:
-    from tasks import sample_qa
+    from c4forge.tasks import sample_qa
 
     return [
         {"inputs": r["inputs"], "targets": r["targets"]}

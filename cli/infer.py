@@ -19,12 +19,9 @@ import json
 import math
 import sys
 
-USAGE_EXIT = 2
+from c4forge.cli.common import UsageError, parse_lengths, parse_or_help, report_usage_errors
+
 EOS_ID = 1
-
-
-class UsageError(Exception):
-    pass
 
 
 def _decoding_args(parser: argparse.ArgumentParser) -> None:
@@ -52,7 +49,7 @@ def build_parser(command: str) -> argparse.ArgumentParser:
         )
         parser.add_argument("--batch", type=int, default=8, help="rows per decode call (8)")
         return parser
-    from tasks.catalog import add_catalog_args
+    from c4forge.tasks.catalog_flags import add_catalog_args
 
     parser = argparse.ArgumentParser(
         prog="c4forge eval", description="A checkpoint's metrics on registered tasks."
@@ -69,8 +66,8 @@ def build_parser(command: str) -> argparse.ArgumentParser:
 
 
 def _load(args):
-    from pipelines.runs import load_model
-    from tasks.catalog import load_vocab
+    from c4forge.model.runs import load_model
+    from c4forge.tasks.catalog import load_vocab
 
     try:
         loaded = load_model(args.checkpoint)
@@ -92,7 +89,7 @@ def _load(args):
 
 
 def _predict_fn(args, loaded):
-    from model.decoding import make_predict_fn
+    from c4forge.model.decoding import make_predict_fn
 
     return make_predict_fn(
         loaded.params,
@@ -134,8 +131,8 @@ def infer(args, out=None) -> list[str]:
 
 
 def evaluate(args, out=None) -> dict:
-    from pipelines.runs import read_config, run_dir_of
-    from tasks import catalog, evaluation
+    from c4forge.model.runs import read_config, run_dir_of
+    from c4forge.tasks import catalog, evaluation
 
     out = out or sys.stdout
     loaded, _ = _load(args)
@@ -154,12 +151,7 @@ def evaluate(args, out=None) -> dict:
         raise UsageError(str(e)) from None
     lengths = None
     if args.lengths:
-        from pipelines import train_cli
-
-        try:
-            inputs, targets = train_cli.parse_lengths(args.lengths)
-        except train_cli.UsageError as e:
-            raise UsageError(str(e)) from None
+        inputs, targets = parse_lengths(args.lengths)
         lengths = {"inputs": inputs, "targets": targets}
     elif loaded.run:
         train = read_config(run_dir_of(args.checkpoint))["train"]
@@ -188,13 +180,12 @@ def evaluate(args, out=None) -> dict:
 def main(command: list[str], argv: list[str]) -> int:
     name = command[0]
     parser = build_parser(name)
-    if not argv:
-        parser.print_help()
+    args = parse_or_help(parser, argv)
+    if args is None:
         return 0
-    args = parser.parse_args(argv)
-    try:
+
+    def run() -> int:
         infer(args) if name == "infer" else evaluate(args)
-    except UsageError as e:
-        print(f"c4forge {name}: error: {e}", file=sys.stderr)
-        return USAGE_EXIT
-    return 0
+        return 0
+
+    return report_usage_errors(f"c4forge {name}", run)

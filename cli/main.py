@@ -8,95 +8,96 @@ c4forge train --mixture NAME --model t5.1.1-small --steps N --batch B --lengths 
 c4forge infer --checkpoint DIR "translate English to German: ..."
 c4forge eval --checkpoint DIR --tasks NAME
 c4forge demo --output out/demo
+
+Each command's module is imported only when that command runs, so `c4forge X --help` loads
+neither TensorFlow nor JAX, and the logging environment is set before any library that reads it.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 
+from c4forge.cli.common import USAGE_EXIT, quiet_startup
 
-def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+# (words on the command line) -> (module in c4forge.cli, one-line help). Longest match first.
+COMMANDS: dict[tuple[str, ...], tuple[str, str]] = {
+    ("corpus", "build"): ("corpus_build", "build C4 from Common Crawl WET files"),
+    ("vocab", "train"): ("vocab_train", "train a SentencePiece vocabulary on C4"),
+    ("tasks",): ("tasks", "list, show: list and show seqio tasks and mixtures"),
+    ("tasks", "cache"): ("tasks_cache", "cache seqio tasks with a Beam job"),
+    ("model",): ("model", "T5 architectures: presets, parameter counts"),
+    ("train",): ("train", "train T5 on a task or mixture"),
+    ("eval",): ("infer", "a checkpoint's metrics on tasks"),
+    ("infer",): ("infer", "decode text with a checkpoint"),
+    ("demo",): ("demo", "the main job on the bundled sample"),
+}
+# Commands that train or decode: glibc keeps freed memory before JAX/TF start their threads.
+_MODEL_COMMANDS = {"train", "eval", "infer", "demo"}
+
+
+def _top_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="c4forge",
         description=(
             "C4 corpus builds on Apache Beam (exact to TFDS), a SentencePiece vocabulary, "
             "the seqio task catalog, T5 training and decoding, and the main demo job."
         ),
+        epilog="`c4forge COMMAND --help` shows a command's flags. --verbose (before the "
+        "command) keeps TensorFlow's, absl's and XLA's start-up lines.",
     )
+    parser.add_argument("--verbose", action="store_true", help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    corpus = sub.add_parser("corpus", help="build C4 from Common Crawl WET files")
-    corpus_sub = corpus.add_subparsers(dest="action", metavar="ACTION")
-    corpus_sub.add_parser(
-        "build", help="run the C4 pipeline (see `c4forge corpus build --help`)", add_help=False
-    )
-    sub.add_parser(
-        "vocab",
-        help="train a SentencePiece vocabulary on C4 (`c4forge vocab train --help`)",
-        add_help=False,
-    )
-    sub.add_parser(
-        "tasks", help="list, show and cache seqio tasks (`c4forge tasks --help`)", add_help=False
-    )
-    sub.add_parser("model", help="T5 architectures (`c4forge model info NAME`)", add_help=False)
-    sub.add_parser("train", help="train T5 on a mixture (`c4forge train --help`)", add_help=False)
-    sub.add_parser(
-        "eval", help="a checkpoint's metrics on tasks (`c4forge eval --help`)", add_help=False
-    )
-    sub.add_parser(
-        "infer", help="decode text with a checkpoint (`c4forge infer --help`)", add_help=False
-    )
-    sub.add_parser("demo", help="the main job on the bundled sample", add_help=False)
+    for word in dict.fromkeys(words[0] for words in COMMANDS):
+        texts = [
+            (" ".join(words[1:]), text) for words, (_, text) in COMMANDS.items() if words[0] == word
+        ]
+        help_text = "; ".join(f"{action}: {text}" if action else text for action, text in texts)
+        sub.add_parser(word, help=help_text, add_help=False)
+    return parser
 
-    if argv[:1] in (["train"], ["eval"], ["infer"], ["demo"]):
+
+def _find(argv: list[str]) -> tuple[tuple[str, ...], str] | None:
+    for words, (module, _) in sorted(COMMANDS.items(), key=lambda kv: -len(kv[0])):
+        if tuple(argv[: len(words)]) == words:
+            return words, module
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    verbose = bool(argv[:1] == ["--verbose"])
+    if verbose:
+        argv = argv[1:]
+    quiet_startup(verbose)
+    found = _find(argv)
+    if found is None:
+        parser = _top_parser()
+        if not argv or argv[0] in ("-h", "--help"):
+            parser.print_help()
+            return 0
+        group = [w for w in COMMANDS if w[0] == argv[0] and len(w) > 1]
+        if group and argv[1:2] in ([], ["-h"], ["--help"]):
+            print(f"usage: c4forge {argv[0]} {{{','.join(w[1] for w in group)}}} ...\n")
+            for words in group:
+                print(f"  {' '.join(words):<16} {COMMANDS[words][1]}")
+            return 0
+        parser.print_usage(sys.stderr)
+        print(f"c4forge: error: unknown command {' '.join(argv[:2])!r}", file=sys.stderr)
+        return USAGE_EXIT
+    words, module_name = found
+    if words[0] in _MODEL_COMMANDS:
         # Before TensorFlow or JAX start their threads: glibc then keeps freed host memory for
-        # reuse in every thread (model/host.py; set later, threads that already have their own
-        # malloc arenas would keep faulting XLA:CPU's per-step temporaries in again).
-        from model import host
+        # reuse in every thread (c4forge.model.host_memory; set later, threads that already
+        # have their own malloc arenas keep faulting XLA:CPU's per-step temporaries in again).
+        from c4forge.model import host_memory
 
-        host.keep_freed_memory()
-    if argv[:2] == ["corpus", "build"]:
-        from pipelines import c4
-
-        return c4.main(argv[2:])
-    if argv[:1] == ["vocab"]:
-        from pipelines import vocab
-
-        return vocab.main(argv[1:])
-    if argv[:2] == ["tasks", "cache"]:
-        from pipelines import cache_tasks
-
-        return cache_tasks.main(argv[2:])
-    if argv[:1] == ["tasks"]:
-        from pipelines import tasks_cli
-
-        return tasks_cli.main(argv[1:])
-    if argv[:1] == ["model"]:
-        from pipelines import model_cli
-
-        return model_cli.main(argv[1:])
-    if argv[:1] == ["train"]:
-        from pipelines import train_cli
-
-        return train_cli.main(argv[1:])
-    if argv[:1] in (["infer"], ["eval"]):
-        from pipelines import infer_cli
-
-        return infer_cli.main(argv[:1], argv[1:])
-    if argv[:1] == ["demo"]:
-        from pipelines import demo
-
-        return demo.main(argv[1:])
-    if argv[:1] == ["corpus"] and argv[1:2] in ([], ["-h"], ["--help"]):
-        corpus.print_help()
-        return 0
-    if not argv or argv[0] in ("-h", "--help"):
-        parser.print_help()
-        return 0
-    parser.print_usage(sys.stderr)
-    print(f"c4forge: error: unknown command {' '.join(argv[:2])!r}", file=sys.stderr)
-    return 2
+        host_memory.keep_freed_memory()
+    module = importlib.import_module(f"c4forge.cli.{module_name}")
+    if words in (("eval",), ("infer",)):
+        return module.main(list(words), argv[len(words) :])
+    return module.main(argv[len(words) :])
 
 
 if __name__ == "__main__":

@@ -13,7 +13,13 @@ import argparse
 import dataclasses
 import sys
 
-USAGE_EXIT = 2
+from c4forge.cli.common import (
+    USAGE_EXIT,
+    UsageError,
+    add_settings_flag,
+    parse_or_help,
+    report_usage_errors,
+)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -24,20 +30,13 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("list", help="preset names")
     info = sub.add_parser("info", help="a preset's fields and parameter counts")
     info.add_argument("name", help="preset name (see `c4forge model list`)")
-    info.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a field, e.g. --set d_model=256 (repeatable)",
-    )
+    add_settings_flag(info, "override a field, e.g. --set d_model=256 (repeatable)")
     return parser
 
 
 def info(name: str, overrides: list[str], out=None) -> None:
     """Print the resolved config and its parameter counts; ValueError on a bad name/override."""
-    from model.config import override, parameter_counts, parse_assignments, preset
+    from c4forge.model.config import override, parameter_counts, parse_assignments, preset
 
     out = out or sys.stdout
     config = override(preset(name), parse_assignments(overrides))
@@ -53,22 +52,23 @@ def info(name: str, overrides: list[str], out=None) -> None:
 
 def main(argv: list[str]) -> int:
     parser = _parser()
-    if not argv:
-        parser.print_help()
+    args = parse_or_help(parser, argv)
+    if args is None:
         return 0
-    args = parser.parse_args(argv)
-    if args.action == "list":
-        from model.config import PRESETS
+    if args.action is None:
+        parser.print_usage(sys.stderr)
+        return USAGE_EXIT
 
-        for name in PRESETS:
-            print(name)
+    def run() -> int:
+        if args.action == "list":
+            from c4forge.model.config import PRESETS
+
+            print("\n".join(PRESETS))
+        else:
+            try:
+                info(args.name, args.overrides)
+            except ValueError as e:
+                raise UsageError(str(e)) from None
         return 0
-    if args.action == "info":
-        try:
-            info(args.name, args.overrides)
-        except ValueError as e:
-            print(f"c4forge model: error: {e}", file=sys.stderr)
-            return USAGE_EXIT
-        return 0
-    parser.print_usage(sys.stderr)
-    return USAGE_EXIT
+
+    return report_usage_errors("c4forge model", run)

@@ -7,7 +7,7 @@ c4forge train --init-from runs/small --mixture glue_v002_proportional --out runs
 c4forge train --distributed ...                        # every host of a pod slice, same command
 
 Settings: the preset (`--model`) or the checkpoint's model (`--init-from`), then `--set` for any
-T5Config or TrainConfig field (model/trainer.py), strictly (unknown key -> error). Fine-tuning
+T5Config or TrainConfig field (model/training_loop.py), strictly (unknown key -> error). Fine-tuning
 (`--init-from`) starts from t5x's finetune.gin: constant learning rate 1e-3, dropout 0.1. The
 resolved settings are written to OUT/config.json before anything is compiled; `--resume` reads
 them back (only --steps may change). Everything that can be wrong with the input (unknown
@@ -20,24 +20,25 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import difflib
-import json
 import math
 import os
 import sys
-import time
 
-USAGE_EXIT = 2
-DIVERGED_EXIT = 1
+from c4forge.cli.common import (
+    FAILED_EXIT,
+    USAGE_EXIT,
+    UsageError,
+    add_settings_flag,
+    parse_lengths,
+    parse_or_help,
+)
+
+DIVERGED_EXIT = FAILED_EXIT
 DEFAULT_MODEL = "t5.1.1-small"
 
 
-class UsageError(Exception):
-    pass
-
-
 def build_parser() -> argparse.ArgumentParser:
-    from tasks.catalog import add_catalog_args
+    from c4forge.tasks.catalog_flags import add_catalog_args
 
     parser = argparse.ArgumentParser(
         prog="c4forge train",
@@ -51,13 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--batch", type=int, help="global batch size in rows (default 128)")
     parser.add_argument("--lengths", help="INPUTS,TARGETS sequence lengths (default 512,114)")
     parser.add_argument("--out", help="run directory: config, checkpoints, logs (required)")
-    parser.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="any model or training setting, e.g. --set dropout_rate=0.1 --set "
+    add_settings_flag(
+        parser,
+        "any model or training setting, e.g. --set dropout_rate=0.1 --set "
         "partitioning=fsdp (repeatable; `c4forge train --settings` lists them)",
     )
     parser.add_argument(
@@ -93,17 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
 # Settings.
 
 
-def parse_lengths(text: str) -> tuple[int, int]:
-    try:
-        inputs, targets = (int(x) for x in text.split(","))
-    except ValueError:
-        raise UsageError(f"--lengths wants INPUTS,TARGETS, got {text!r}") from None
-    return inputs, targets
-
-
 def _split_overrides(items: list[str]) -> tuple[dict, dict]:
-    from model.config import T5Config, field_types, parse_assignments
-    from model.trainer import TrainConfig
+    from c4forge.model.config import T5Config, field_types, parse_assignments
+    from c4forge.model.training_loop import TrainConfig
 
     changes = parse_assignments(items)
     model_keys, train_keys = field_types(T5Config), field_types(TrainConfig)
@@ -119,30 +108,26 @@ def _split_overrides(items: list[str]) -> tuple[dict, dict]:
     )
 
 
-def _catalog_settings(args: argparse.Namespace) -> dict:
-    def local(path):  # absolute, so the run can be resumed or decoded from anywhere
-        return os.path.abspath(path) if path and "://" not in path else path
+def catalog_settings(args: argparse.Namespace) -> dict:
+    """The catalog flags as the run's settings, with local paths made absolute so the run can
+    be resumed or decoded from anywhere."""
+    from c4forge.tasks import catalog_flags
 
-    from tasks.catalog import DEFAULT_VOCAB
-
-    return {
-        "vocab": local(args.vocab or DEFAULT_VOCAB),
-        "extra_ids": args.extra_ids,
-        "c4": local(args.c4),
-        "c4_version": args.c4_version,
-        "c4_config": args.c4_config,
-        "tfds_data_dir": local(args.tfds_data_dir),
-        "sample": args.sample,
-        "modules": list(args.module),
-    }
+    settings = catalog_flags.catalog_settings(args)
+    settings["vocab"] = settings["vocab"] or catalog_flags.DEFAULT_VOCAB
+    for key in ("vocab", "c4", "tfds_data_dir"):
+        path = settings[key]
+        if path and "://" not in path:
+            settings[key] = os.path.abspath(path)
+    return settings
 
 
 def resolve(args: argparse.Namespace) -> dict:
     """The run's settings as JSON: from the flags, or from OUT/config.json with --resume."""
     if args.resume:
         return _resume_settings(args)
-    from model.config import override, preset
-    from model.trainer import TrainConfig, fine_tuning
+    from c4forge.model.config import override, preset
+    from c4forge.model.training_loop import TrainConfig, fine_tuning
 
     if not args.mixture:
         raise UsageError("--mixture is required (see `c4forge tasks list`)")
@@ -154,7 +139,7 @@ def resolve(args: argparse.Namespace) -> dict:
                 "--init-from takes the model from the checkpoint; drop --model "
                 "(--set may still change dropout_rate or dtype)"
             )
-        from pipelines.runs import load_model
+        from c4forge.model.runs import load_model
 
         try:
             base = load_model(args.init_from).config
@@ -180,12 +165,12 @@ def resolve(args: argparse.Namespace) -> dict:
         "init_from": os.path.abspath(args.init_from) if args.init_from else None,
         "model": dataclasses.asdict(model),
         "train": dataclasses.asdict(train),
-        "catalog": _catalog_settings(args),
+        "catalog": catalog_settings(args),
     }
 
 
 def _resume_settings(args: argparse.Namespace) -> dict:
-    from pipelines.runs import read_config
+    from c4forge.model.runs import read_config
 
     try:
         saved = read_config(args.out)
@@ -220,17 +205,14 @@ def _check_inputs(settings: dict, model, train) -> None:
     """Mixture known, vocabulary fits the model: one line each, before compiling."""
     import seqio
 
-    from tasks.catalog import require_vocab_file
+    from c4forge.tasks.catalog import require_vocab_file
+    from c4forge.tasks.registry import RegistrationError, get_provider
 
     for key in ("mixture", "eval_mixture"):
-        name = settings[key]
         try:
-            provider = seqio.get_mixture_or_task(name)
-        except ValueError:
-            known = sorted(seqio.TaskRegistry.names()) + sorted(seqio.MixtureRegistry.names())
-            near = difflib.get_close_matches(name, known, n=3)
-            hint = f"nearest: {', '.join(near)}" if near else "see `c4forge tasks list`"
-            raise UsageError(f"unknown task or mixture {name!r} ({hint})") from None
+            provider = get_provider(settings[key])
+        except RegistrationError as e:
+            raise UsageError(f"{e} (`c4forge tasks list` shows them)") from None
         tasks = provider.tasks if isinstance(provider, seqio.Mixture) else [provider]
         for task in tasks:
             vocabulary = task.output_features["targets"].vocabulary
@@ -242,166 +224,6 @@ def _check_inputs(settings: dict, model, train) -> None:
                     f"{task.name}'s vocabulary has {size} ids (sentinels included) but the "
                     f"model's vocab_size is {model.vocab_size}: --set vocab_size={rounded}"
                 )
-
-
-# ---------------------------------------------------------------------------------------------
-# Reports: metrics.jsonl, log.jsonl, TensorBoard and a progress line (process 0 only).
-
-
-class RunReporter:
-    """model.trainer.Reporter's methods (duck-typed: this module imports no JAX at load)."""
-
-    def __init__(self, run_dir: str, total_steps: int, start_step: int, enabled: bool):
-        self.enabled, self.total, self.start = enabled, total_steps, start_step
-        self.run_dir = run_dir
-        self._tty = sys.stderr.isatty()
-        self._writer = None
-        if enabled:
-            _truncate_metrics(os.path.join(run_dir, "metrics.jsonl"), start_step)
-            import tensorflow as tf
-
-            self._writer = tf.summary.create_file_writer(os.path.join(run_dir, "tensorboard"))
-
-    def _append(self, name: str, row: dict) -> None:
-        with open(os.path.join(self.run_dir, name), "a") as f:
-            f.write(json.dumps(row) + "\n")
-
-    def _scalars(self, step: int, scalars: dict, prefix: str) -> None:
-        import tensorflow as tf
-
-        with self._writer.as_default(step=step):
-            for key, value in scalars.items():
-                tf.summary.scalar(prefix + key, value)
-        self._writer.flush()
-
-    def step(self, step: int, metrics: dict) -> None:
-        if self.enabled:
-            self._append("metrics.jsonl", {"step": step, **metrics})
-
-    def log(self, step: int, scalars: dict) -> None:
-        if not self.enabled:
-            return
-        self._append("log.jsonl", {"step": step, **scalars})
-        self._scalars(step, scalars, "train/")
-        self._progress(step, scalars)
-
-    def eval(self, step: int, scalars: dict) -> None:
-        if not self.enabled or not scalars:
-            return
-        self._append("log.jsonl", {"step": step, "eval": True, **scalars})
-        self._scalars(step, scalars, "eval/")
-        shown = "  ".join(f"{k} {v:.4g}" for k, v in scalars.items())
-        self._line(f"eval at step {step}: {shown}", final=True)
-
-    def checkpoint(self, step: int, seconds: float) -> None:
-        if self.enabled and not self._tty:
-            print(f"checkpoint {step} saved in {seconds:.1f}s", file=sys.stderr)
-
-    def _progress(self, step: int, s: dict) -> None:
-        width = 24
-        done = int(width * step / self.total)
-        bar = "#" * done + "." * (width - done)
-        text = f"[{bar}] step {step}/{self.total}  loss {s['loss_per_token']:.4f}"
-        text += f"  acc {s['accuracy']:.3f}"
-        if "tokens_per_second" in s:
-            text += f"  {s['tokens_per_second']:,.0f} tok/s"
-            text += f"  MFU {100 * s['mfu']:.1f}%" if "mfu" in s else "  MFU n/a"
-            eta = (self.total - step) * s["step_seconds"]
-            text += f"  eta {time.strftime('%H:%M:%S', time.gmtime(eta))}"
-        self._line(text, final=step == self.total)
-
-    def _line(self, text: str, final: bool) -> None:
-        if self._tty:
-            end = "\n" if final else ""
-            print("\r" + text.ljust(100), end=end, file=sys.stderr, flush=True)
-        else:
-            print(text, file=sys.stderr, flush=True)
-
-    def close(self) -> None:
-        if self._writer is not None:
-            self._writer.close()
-
-
-def _truncate_metrics(path: str, start_step: int) -> None:
-    # A resumed run re-trains the steps after its checkpoint: drop their old lines.
-    if not os.path.exists(path):
-        return
-    with open(path) as f:
-        keep = [line for line in f if json.loads(line)["step"] <= start_step]
-    with open(path, "w") as f:
-        f.writelines(keep)
-
-
-# ---------------------------------------------------------------------------------------------
-# Evaluation: validation loss on the eval mixture, and the tasks' own metrics with decoding.
-
-
-def make_evaluate(trainer, settings: dict, model, train, shard: tuple[int, int]):
-    import jax
-    import seqio
-
-    from model.decoding import make_predict_fn
-    from tasks import evaluation
-    from tasks.feed import Feed
-
-    name = settings["eval_mixture"]
-    provider = seqio.get_mixture_or_task(name)
-    tasks = provider.tasks if isinstance(provider, seqio.Mixture) else [provider]
-    scored = [
-        t.name
-        for t in tasks
-        if "validation" in t.splits and (t.predict_metric_fns or t.predict_with_aux_metric_fns)
-    ]
-    host_batch = train.batch_size // shard[1]
-    skipped: list[bool] = []
-
-    def evaluate(params, step: int) -> dict[str, float]:
-        del step
-        out: dict[str, float] = {}
-        if train.eval_batches:
-            try:
-                feed = Feed(
-                    name,
-                    train.lengths,
-                    host_batch,
-                    split="validation",
-                    seed=train.seed,
-                    shard_index=shard[0],
-                    shard_count=shard[1],
-                )
-            except ValueError:  # no task with a validation split
-                feed = None
-            try:
-                losses = trainer.validation_loss(params, feed, train.eval_batches) if feed else {}
-            except ValueError as e:  # e.g. an empty validation split: say so once, go on
-                if not skipped:
-                    print(f"c4forge train: validation loss skipped: {e}", file=sys.stderr)
-                skipped.append(True)
-                losses = {}
-            out.update({f"validation_{k}": v for k, v in losses.items()})
-        if train.eval_examples and scored and jax.process_count() == 1:
-            predict_fn = make_predict_fn(
-                params,
-                model,
-                max_decode_length=train.targets_length,
-                method=train.decode,
-                beam_size=train.beam_size,
-                seed=train.seed,
-            )
-            for task in scored:
-                results = evaluation.evaluate(
-                    task,
-                    predict_fn,
-                    feature_lengths=train.lengths,
-                    num_examples=train.eval_examples,
-                    batch_size=min(host_batch, 32),
-                )
-                for metric, value in results.get(task, {}).items():
-                    if isinstance(value, float):
-                        out[f"{task}/{metric}"] = value
-        return out
-
-    return evaluate
 
 
 # ---------------------------------------------------------------------------------------------
@@ -420,10 +242,10 @@ def _start_distributed(args: argparse.Namespace) -> None:
 def prepare(args: argparse.Namespace):
     """Everything before the first step: settings, tasks, checks, mesh, state, data.
     Raises UsageError (one line) for anything wrong with the input."""
-    from model.trainer import TrainConfig
-    from pipelines.runs import load_model, model_config, write_config
-    from tasks.catalog import register
-    from tasks.registry import RegistrationError
+    from c4forge.model.runs import load_model, model_config, write_config
+    from c4forge.model.training_loop import TrainConfig
+    from c4forge.tasks.catalog import register
+    from c4forge.tasks.registry import RegistrationError
 
     try:
         settings = resolve(args)
@@ -436,8 +258,8 @@ def prepare(args: argparse.Namespace):
 
     import jax
 
-    from model.trainer import Trainer
-    from tasks.feed import Feed
+    from c4forge.model.training_loop import Trainer
+    from c4forge.tasks.feed import Feed
 
     run_dir = args.out
     checkpoints = os.path.join(run_dir, "checkpoints")
@@ -474,6 +296,8 @@ def prepare(args: argparse.Namespace):
         )
     except (ValueError, FileNotFoundError) as e:
         raise UsageError(str(e)) from None
+    from c4forge.cli.train_reports import RunReporter, make_evaluate
+
     evaluate = make_evaluate(trainer, settings, model, train_config, shard)
     start = int(jax.device_get(state.step))
     reporter = RunReporter(run_dir, train_config.steps, start, enabled=lead)
@@ -492,10 +316,9 @@ def train(args: argparse.Namespace) -> None:
 
 def main(argv: list[str]) -> int:
     parser = build_parser()
-    if not argv:
-        parser.print_help()
+    args = parse_or_help(parser, argv)
+    if args is None:
         return 0
-    args = parser.parse_args(argv)
     if args.settings:
         return _print_settings()
     if not args.out:
@@ -518,7 +341,7 @@ def main(argv: list[str]) -> int:
 
 
 def _last_good(run_dir: str) -> str:
-    from model.checkpoint import Checkpointer
+    from c4forge.model.checkpoint import Checkpointer
 
     step = Checkpointer(run_dir).latest_step()
     if step is None:
@@ -527,8 +350,8 @@ def _last_good(run_dir: str) -> str:
 
 
 def _print_settings() -> int:
-    from model.config import T5Config
-    from model.trainer import TrainConfig
+    from c4forge.model.config import T5Config
+    from c4forge.model.training_loop import TrainConfig
 
     for cls in (T5Config, TrainConfig):
         print(f"{cls.__name__}:")

@@ -189,7 +189,7 @@ def _parameter_counts(config: T5Config) -> dict[str, int]:
 
     import jax
 
-    from model.t5 import abstract_params
+    from c4forge.model.t5 import abstract_params
 
     counts = {"embedding": 0, "encoder": 0, "decoder": 0, "logits": 0}
     for path, leaf in jax.tree_util.tree_leaves_with_path(abstract_params(config)):

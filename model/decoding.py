@@ -36,8 +36,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from model.config import T5Config
-from model.t5 import Transformer, init_cache
+from c4forge.model.config import T5Config
+from c4forge.model.t5 import Transformer, init_cache
 
 Array = jax.Array
 Params = Any  # the "params" collection, boxed (nn.LogicallyPartitioned) or not

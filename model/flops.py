@@ -12,7 +12,7 @@ MFU = achieved model FLOP/s / (peak FLOP/s per device x devices). Peaks are dens
 
 from __future__ import annotations
 
-from model.config import T5Config
+from c4forge.model.config import T5Config
 
 # Dense bf16 TFLOP/s per device (vendor data sheets; MODEL.md §3 for A100/H100/TPUv3).
 PEAK_TFLOPS = {

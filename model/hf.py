@@ -47,7 +47,7 @@ from typing import Any
 
 import numpy as np
 
-from model.config import T5Config
+from c4forge.model.config import T5Config
 
 CONFIG_FILE = "config.json"
 SAFETENSORS_FILE = "model.safetensors"
@@ -204,7 +204,7 @@ def _expected_shapes(config: T5Config) -> dict[Path_, tuple[int, ...]]:
     import jax
     from flax import linen as nn
 
-    from model.t5 import abstract_params
+    from c4forge.model.t5 import abstract_params
 
     leaves = jax.tree_util.tree_leaves_with_path(nn.unbox(abstract_params(config)))
     return {tuple(k.key for k in path): tuple(leaf.shape) for path, leaf in leaves}

@@ -1,18 +1,17 @@
 """Host-side settings for training on CPU.
 
-XLA:CPU allocates a step's temporaries (about 3 GB for T5-small at 8 x 512/114) with malloc
-each step and frees them at its end. glibc's defaults serve blocks that large with mmap and
-hand them back to the kernel on free (or trim the heap top), so the next step page-faults the
-same gigabytes in again: ~0.9 M minor faults and 2-4 s of kernel time per 6-7 s step on a
-2-core VM (BENCHMARKS.md, "Model step time on CPU"). `keep_freed_memory` sets glibc, through
-mallopt(3), to serve them from one heap that it never trims, so freed memory stays mapped and
-is reused; the process keeps its peak footprint (the step's working set) for its lifetime.
+XLA:CPU allocates a step's temporaries (gigabytes for T5-small at 8 x 512/114) with malloc each
+step and frees them at its end. glibc's defaults serve blocks that large with mmap and hand them
+back to the kernel on free (or trim the heap top), so the next step page-faults the same
+gigabytes in again, in kernel time (BENCHMARKS.md, "Model step time on CPU", has the
+measurements). `keep_freed_memory` sets glibc, through mallopt(3), to serve them from one heap
+that it never trims, so freed memory stays mapped and is reused; the process keeps its peak
+footprint (the step's working set) for its lifetime.
 
-Call it before JAX or TensorFlow start their threads: glibc gives each thread that mallocs
-its own arena, and threads holding arenas from before the call keep glibc's defaults there
-(measured: the demo's training at 15.8k tokens/s and 14.7 M page faults when set from the
-Trainer, 20.8k tokens/s and 0.7 M when set at start-up). `c4forge train/eval/infer/demo` call
-it first thing (pipelines/cli.py); the Trainer calls it again on CPU for library users.
+Call it before JAX or TensorFlow start their threads: glibc gives each thread that mallocs its
+own arena, and threads holding arenas from before the call keep glibc's defaults there.
+`c4forge train/eval/infer/demo` call it first thing (cli/main.py); the Trainer calls it again
+on CPU for library users.
 
 It is the in-process form of `MALLOC_ARENA_MAX=1 MALLOC_MMAP_MAX_=0
 MALLOC_TRIM_THRESHOLD_=<huge> MALLOC_TOP_PAD_=1GiB`. Only glibc has mallopt with these

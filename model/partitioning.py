@@ -26,8 +26,8 @@ import jax
 from flax import linen as nn
 from jax.sharding import NamedSharding, PartitionSpec
 
-from model.config import T5Config
-from model.t5 import Transformer, abstract_params
+from c4forge.model.config import T5Config
+from c4forge.model.t5 import Transformer, abstract_params
 
 AXES = ("data", "model")
 MODES = ("data", "tensor", "fsdp")

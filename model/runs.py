@@ -42,7 +42,7 @@ def read_config(run_dir: str) -> dict:
 
 def model_config(saved: dict):
     """T5Config from a saved config.json's "model" section."""
-    from model.config import T5Config
+    from c4forge.model.config import T5Config
 
     known = {f.name for f in dataclasses.fields(T5Config)}
     unknown = sorted(set(saved) - known)
@@ -74,7 +74,7 @@ class LoadedModel:
 
 def load_model(path: str) -> LoadedModel:
     """A model to fine-tune, evaluate or decode with; one-line errors for anything else."""
-    from model import hf
+    from c4forge.model import hf
 
     if not os.path.exists(path):
         raise FileNotFoundError(f"{path} does not exist")
@@ -90,7 +90,7 @@ def load_model(path: str) -> LoadedModel:
             f"{path} is neither a `c4forge train` run (config.json + checkpoints/) nor a "
             "directory of HF transformers T5 weights"
         )
-    from model.checkpoint import load_params
+    from c4forge.model.checkpoint import load_params
 
     run = read_config(run_dir)
     config = model_config(run["model"])

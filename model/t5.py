@@ -34,8 +34,8 @@ import jax
 import jax.numpy as jnp
 from flax import linen as nn
 
-from model.config import T5Config
-from model.layers import (
+from c4forge.model.config import T5Config
+from c4forge.model.layers import (
     Embed,
     Mlp,
     MultiHeadAttention,

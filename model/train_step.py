@@ -29,9 +29,9 @@ import numpy as np
 import optax
 from flax import struct
 
-from model import losses, partitioning
-from model.config import T5Config
-from model.t5 import Transformer
+from c4forge.model import losses, partitioning
+from c4forge.model.config import T5Config
+from c4forge.model.t5 import Transformer
 
 Array = jax.Array
 Batch = Mapping[str, Any]

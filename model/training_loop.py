@@ -2,7 +2,7 @@
 
 It knows nothing of tasks: batches come from any iterator of feature-converter dicts (numpy,
 this host's rows), and `data_state()` says where that iterator stands, to be checkpointed with
-the model so `--resume` continues on exactly the next batch (pipelines/train_cli.py joins it to
+the model so `--resume` continues on exactly the next batch (cli/train.py joins it to
 `tasks.feed.Feed`). One `TrainConfig` holds every training setting; `c4forge train` writes it,
 resolved, next to the checkpoints.
 
@@ -29,11 +29,11 @@ from typing import Any
 import jax
 import numpy as np
 
-from model import host, partitioning, train
-from model.checkpoint import Checkpointer
-from model.config import T5Config
-from model.flops import mfu, peak_flops, training_flops_per_sequence
-from model.train import TrainState
+from c4forge.model import host_memory, partitioning, train_step
+from c4forge.model.checkpoint import Checkpointer
+from c4forge.model.config import T5Config
+from c4forge.model.flops import mfu, peak_flops, training_flops_per_sequence
+from c4forge.model.train_step import TrainState
 
 Batch = Mapping[str, np.ndarray]
 NORMALIZATIONS = ("sum", "per_token")
@@ -86,9 +86,9 @@ class TrainConfig:
         for name in ("eval_every", "eval_batches", "eval_examples", "learning_rate", "z_loss"):
             if getattr(self, name) < 0:
                 raise ValueError(f"TrainConfig.{name} must be >= 0, got {getattr(self, name)}")
-        if self.schedule not in train.SCHEDULES:
+        if self.schedule not in train_step.SCHEDULES:
             raise ValueError(
-                f"TrainConfig.schedule must be one of {', '.join(train.SCHEDULES)}; "
+                f"TrainConfig.schedule must be one of {', '.join(train_step.SCHEDULES)}; "
                 f"got {self.schedule!r}"
             )
         if self.partitioning not in partitioning.MODES:
@@ -157,10 +157,10 @@ class Trainer:
     ):
         self.model, self.config = model, config
         devices = list(jax.devices() if devices is None else devices)
-        if host.on_cpu(devices):
+        if host_memory.on_cpu(devices):
             # XLA:CPU's per-step temporaries: reuse, don't re-fault. Fully effective only
             # before JAX and TensorFlow start threads; `c4forge train` calls it at start-up.
-            host.keep_freed_memory()
+            host_memory.keep_freed_memory()
         if len(devices) % config.mesh_model:
             raise ValueError(
                 f"mesh_model={config.mesh_model} does not divide the {len(devices)} devices"
@@ -179,7 +179,7 @@ class Trainer:
             raise ValueError(
                 f"batch_size {config.batch_size} must split evenly over {jax.process_count()} hosts"
             )
-        self.optimizer = train.make_optimizer(
+        self.optimizer = train_step.make_optimizer(
             config.schedule, config.learning_rate or None, config.warmup_steps
         )
         self._normalizer = normalization_value(config.loss_normalization)
@@ -187,7 +187,7 @@ class Trainer:
             "loss_normalization": self._normalizer,
             "z_loss": config.z_loss,
         }
-        self._train_step = train.make_train_step(
+        self._train_step = train_step.make_train_step(
             model,
             self.optimizer,
             self.mesh,
@@ -195,10 +195,10 @@ class Trainer:
             accumulation_steps=config.accumulation_steps,
             **options,
         )
-        self._eval_step = train.make_eval_step(
+        self._eval_step = train_step.make_eval_step(
             model, self.mesh, mode, loss_normalization="per_token", z_loss=config.z_loss
         )
-        self.shardings = train.state_shardings(model, self.optimizer, self.mesh, mode)
+        self.shardings = train_step.state_shardings(model, self.optimizer, self.mesh, mode)
         self._batch_sharding = partitioning.batch_sharding(self.mesh)
         self.dropout_rng = jax.random.fold_in(jax.random.key(config.seed), 1)
         self.checkpointer = Checkpointer(run_dir, keep=config.keep_checkpoints)
@@ -213,7 +213,7 @@ class Trainer:
         """Step 0: fresh parameters from the seed, or `params` (a tree of arrays, e.g. a
         released checkpoint) with a fresh optimizer state. Both come out already sharded."""
         if params is None:
-            return train.init_state(
+            return train_step.init_state(
                 self.model,
                 jax.random.fold_in(jax.random.key(self.config.seed), 0),
                 self.optimizer,
@@ -229,7 +229,7 @@ class Trainer:
         return jax.jit(start, out_shardings=self.shardings)(params)
 
     def abstract_state(self) -> TrainState:
-        init = functools.partial(train._init_state_fn, self.model, self.optimizer)
+        init = functools.partial(train_step._init_state_fn, self.model, self.optimizer)
         shapes = jax.eval_shape(init, jax.random.key(0))
         return jax.tree_util.tree_map(
             lambda s, sharding: jax.ShapeDtypeStruct(s.shape, s.dtype, sharding=sharding),
@@ -307,7 +307,7 @@ class Trainer:
             pending = []
             for m in fetched:
                 done = int(m.pop("step")) + 1  # metrics carry the step they trained at
-                train.check_finite(m, done)
+                train_step.check_finite(m, done)
                 reporter.step(done, m)
             reporter.log(step, self._throughput(fetched, clock.lap()))
             if save:
@@ -377,7 +377,7 @@ def check_params(model: T5Config, params: Any) -> None:
     """One line if `params` does not have `Transformer(model)`'s tree and shapes."""
     from flax import linen as nn
 
-    from model.t5 import abstract_params
+    from c4forge.model.t5 import abstract_params
 
     want = {
         jax.tree_util.keystr(path): leaf.shape

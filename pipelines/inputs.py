@@ -75,7 +75,7 @@ from typing import BinaryIO
 from apache_beam.io.filesystem import BeamIOError, CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
-from corpus.page import no_count
+from c4forge.corpus.page import no_count
 
 __all__ = [
     "CC_BASE_URL",

@@ -15,8 +15,8 @@ import json
 import os
 import zipfile
 
-from corpus.badwords import EN_BADWORDS_SHA256, EN_BADWORDS_URL, parse_badwords
-from corpus.sentences import PUNKT_SUBDIR, PUNKT_TABLES, read_punkt_tables
+from c4forge.corpus.badwords import EN_BADWORDS_SHA256, EN_BADWORDS_URL, parse_badwords
+from c4forge.corpus.sentences import PUNKT_SUBDIR, PUNKT_TABLES, read_punkt_tables
 
 PUNKT_TAB_URL = (
     "https://raw.githubusercontent.com/nltk/nltk_data/gh-pages/packages/tokenizers/punkt_tab.zip"
@@ -39,7 +39,7 @@ class ResourceError(ValueError):
 
 
 def _read_url(url: str) -> bytes:
-    from pipelines.inputs import read_all
+    from c4forge.pipelines.inputs import read_all
 
     try:
         return read_all(url)

@@ -16,7 +16,7 @@ def shared_data():
 
 @pytest.fixture(scope="session")
 def sentence_counter(shared_data):
-    from corpus.sentences import SentenceCounter
+    from c4forge.corpus.sentences import SentenceCounter
 
     return SentenceCounter.from_nltk_data(str(c4_testing.NLTK_DATA))
 

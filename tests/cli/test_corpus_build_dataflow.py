@@ -10,7 +10,7 @@ import tarfile
 
 import pytest
 
-from pipelines import c4
+from c4forge.cli import corpus_build
 
 import c4_testing
 
@@ -44,7 +44,7 @@ def _argv(*extra):
 
 @pytest.fixture(scope="module")
 def dry_run(shared_data):
-    return c4.run(_argv())
+    return corpus_build.run(_argv())
 
 
 def test_job_graph_has_every_stage(dry_run):
@@ -82,10 +82,12 @@ def test_workers_get_the_project_sdist_with_pinned_dependencies(dry_run):
 def test_local_paths_are_refused_on_dataflow(shared_data):
     argv = _argv()
     argv[1] = str(c4_testing.FIXTURE_WET / "cc_0.warc.wet.gz")
-    with pytest.raises(c4.UsageError, match="local path, which Dataflow workers cannot read"):
-        c4.run(argv)
+    with pytest.raises(
+        corpus_build.UsageError, match="local path, which Dataflow workers cannot read"
+    ):
+        corpus_build.run(argv)
 
 
 def test_unknown_flag_is_one_clear_error(shared_data):
-    with pytest.raises(c4.UsageError, match=r"unknown flag\(s\): --no-such-flag"):
-        c4.run([*_argv(), "--no-such-flag=1"])
+    with pytest.raises(corpus_build.UsageError, match=r"unknown flag\(s\): --no-such-flag"):
+        corpus_build.run([*_argv(), "--no-such-flag=1"])

@@ -11,13 +11,26 @@ from pathlib import Path
 
 import pytest
 
-from pipelines import cli, demo, sample
+from c4forge.cli import demo
+from c4forge.cli import main as cli
+from tools.wet_sample import funnel as sample
 
 import c4_testing
 
 ROOT = Path(__file__).resolve().parents[2]
 PNG = b"\x89PNG\r\n\x1a\n"
 STEPS, VOCAB, EXAMPLES = 12, 1000, 16
+STREAMS: dict[str, str] = {}  # what the reduced demo printed
+
+
+def test_demo_prints_no_library_start_up_lines(demo_run):
+    # TensorFlow, absl, XLA and CUDA lines look like failures to a newcomer.
+    from test_startup import NOISE
+
+    printed = STREAMS["stdout"] + STREAMS["stderr"]
+    assert "[demo 6/6] summary done" in printed
+    noisy = [line for line in printed.splitlines() if NOISE.search(line)]
+    assert not noisy, "\n".join(noisy[:10])
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +38,7 @@ def demo_run(shared_data, tmp_path_factory):
     """One reduced demo in a fresh process, as a user runs it: (output dir, stdout)."""
     out = tmp_path_factory.mktemp("demo") / "out"
     argv = [
-        sys.executable, "-m", "pipelines.cli", "demo", "--output", str(out),
+        sys.executable, "-m", "c4forge", "demo", "--output", str(out),
         "--punkt", str(c4_testing.NLTK_DATA), "--badwords", str(c4_testing.BADWORDS_EN),
         "--steps", str(STEPS), "--batch", "8", "--lengths", "128,32",
         "--vocab-size", str(VOCAB), "--eval-examples", str(EXAMPLES),
@@ -34,6 +47,7 @@ def demo_run(shared_data, tmp_path_factory):
         argv, cwd=ROOT, capture_output=True, text=True, timeout=900, env=dict(os.environ)
     )
     assert done.returncode == 0, done.stderr[-3000:]
+    STREAMS["stdout"], STREAMS["stderr"] = done.stdout, done.stderr
     return out, done.stdout
 
 

@@ -8,7 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from pipelines import c4, cache_tasks, cli, demo, infer_cli, train_cli, vocab
+from c4forge.cli import corpus_build, demo, tasks_cache, vocab_train
+from c4forge.cli import infer as infer_cli
+from c4forge.cli import main as cli
+from c4forge.cli import train as train_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 COMMANDS = [
@@ -24,9 +27,9 @@ COMMANDS = [
     ["demo"],
 ]
 PARSERS = {
-    "corpus build": c4.build_parser,
-    "vocab train": vocab.build_parser,
-    "tasks cache": cache_tasks.build_parser,
+    "corpus build": corpus_build.build_parser,
+    "vocab train": vocab_train.build_parser,
+    "tasks cache": tasks_cache.build_parser,
     "train": train_cli.build_parser,
     "eval": lambda: infer_cli.build_parser("eval"),
     "infer": lambda: infer_cli.build_parser("infer"),
@@ -97,8 +100,8 @@ def test_top_level_help_names_every_command(capsys):
 
 
 def test_readme_configuration_reference_lists_every_setting():
-    from model.config import T5Config
-    from model.trainer import TrainConfig
+    from c4forge.model.config import T5Config
+    from c4forge.model.training_loop import TrainConfig
 
     readme = (ROOT / "README.md").read_text()
     section = readme[readme.index("## Configuration reference") :]

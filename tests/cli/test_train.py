@@ -18,10 +18,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipelines import infer_cli, train_cli
+from c4forge.cli import infer as infer_cli
+from c4forge.cli import train as train_cli
 
 ROOT = Path(__file__).resolve().parents[2]
-TESTS = ROOT / "tests"
+TESTS = ROOT / "tests" / "cli"
 STEPS = 12
 
 
@@ -44,12 +45,12 @@ def base_args(c4_dir, spm_model):
 
 @pytest.fixture
 def fresh_catalog():
-    from tasks import catalog
+    from c4forge.tasks import catalog
 
     catalog.unregister_all()
     yield
     catalog.unregister_all()
-    from tasks import registry
+    from c4forge.tasks import registry
 
     registry.unregister("toy_copy")
 
@@ -62,7 +63,7 @@ def _env():
 
 
 def _command(*args: str) -> list[str]:
-    return [sys.executable, "-m", "pipelines.cli", *args]
+    return [sys.executable, "-m", "c4forge", *args]
 
 
 def _run(*args: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -80,7 +81,7 @@ def _losses(run_dir: Path) -> dict[int, float]:
 
 
 def _finished_steps(run_dir: Path) -> list[int]:
-    from model.checkpoint import Checkpointer
+    from c4forge.model.checkpoint import Checkpointer
 
     return list(Checkpointer(str(run_dir)).steps())
 
@@ -253,7 +254,7 @@ def test_non_finite_loss_stops_and_keeps_the_last_good_checkpoint(
     bad_step = int(err.split("at step ")[1].split(":")[0])
     assert max(steps) == bad_step - 1  # nothing saved at or after the bad step
 
-    from model.checkpoint import load_params
+    from c4forge.model.checkpoint import load_params
 
     params = load_params(str(out))
     import jax
@@ -270,7 +271,7 @@ def test_fine_tune_onto_another_mixture_then_eval_and_infer(
 ):
     pre = tmp_path / "pre"
     assert train_cli.main([*base_args, "--out", str(pre), "--steps", "4"]) == 0
-    from tasks import catalog
+    from c4forge.tasks import catalog
 
     catalog.unregister_all()  # one process per run in real use; here: other catalog flags
     fine = tmp_path / "fine"
@@ -299,9 +300,9 @@ def test_fine_tune_onto_another_mixture_then_eval_and_infer(
     assert evals[-1]["validation_loss"] > 0
 
     # The fine-tuned run starts from `pre`'s parameters: step 0 of `fine` equals them.
-    from model.checkpoint import load_params
-    from model.config import preset
-    from model.trainer import TrainConfig, Trainer
+    from c4forge.model.checkpoint import load_params
+    from c4forge.model.config import preset
+    from c4forge.model.training_loop import TrainConfig, Trainer
 
     pre_params = load_params(str(pre))
     import dataclasses
@@ -337,8 +338,8 @@ def test_fine_tune_onto_another_mixture_then_eval_and_infer(
     [
         (
             {"--mixture": "c4_en_v310_span_corruptoin"},
-            "unknown task or mixture 'c4_en_v310_span_corruptoin' "
-            "(nearest: c4_en_v310_span_corruption",
+            "unknown task or mixture 'c4_en_v310_span_corruptoin'; "
+            "did you mean c4_en_v310_span_corruption",
         ),
         (
             {"vocab_size=1152": "vocab_size=128"},
@@ -417,9 +418,9 @@ def test_infer_and_fine_tune_from_hf_weights(base_args, tmp_path, fresh_catalog,
     pytest.importorskip("safetensors")
     import shutil
 
-    from model import hf
-    from model.checkpoint import load_params
-    from pipelines.runs import model_config
+    from c4forge.model import hf
+    from c4forge.model.checkpoint import load_params
+    from c4forge.model.runs import model_config
 
     run = tmp_path / "run"
     assert train_cli.main([*base_args, "--out", str(run), "--steps", "3"]) == 0
@@ -438,7 +439,7 @@ def test_infer_and_fine_tune_from_hf_weights(base_args, tmp_path, fresh_catalog,
     )
     assert capsys.readouterr().out == from_run
 
-    from tasks import catalog
+    from c4forge.tasks import catalog
 
     catalog.unregister_all()
     argv = [a for a in base_args if a not in ("--model", "t5-tiny")]

@@ -47,7 +47,7 @@ def _env(devices: int) -> dict:
 
 def _start(args: list[str], devices: int) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "pipelines.cli", *args],
+        [sys.executable, "-m", "c4forge", *args],
         cwd=ROOT,
         env=_env(devices),
         stdout=subprocess.PIPE,
@@ -152,11 +152,11 @@ def _first_batch_loss(c4_dir, spm_model, shards: list[int]) -> float:
 
     import jax
 
-    from model.config import preset
-    from model.partitioning import init_fn
-    from model.train import eval_step
-    from tasks import catalog
-    from tasks.feed import Feed
+    from c4forge.model.config import preset
+    from c4forge.model.partitioning import init_fn
+    from c4forge.model.train_step import eval_step
+    from c4forge.tasks import catalog
+    from c4forge.tasks.feed import Feed
 
     catalog.unregister_all()
     try:

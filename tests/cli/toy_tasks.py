@@ -7,7 +7,7 @@ registered first (so it mixes with them). Has accuracy as its metric, so evaluat
 import seqio
 import tensorflow as tf
 
-from tasks import metrics, registry
+from c4forge.tasks import metrics, registry
 
 WORDS = ["river", "mountain", "garden", "window", "planet", "yellow", "silver", "market"]
 

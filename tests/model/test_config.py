@@ -7,7 +7,8 @@ import re
 
 import pytest
 
-from model.config import (
+from c4forge.cli import main as cli
+from c4forge.model.config import (
     PRESETS,
     T5Config,
     override,
@@ -16,7 +17,6 @@ from model.config import (
     parse_assignments,
     preset,
 )
-from pipelines import cli
 
 # MODEL.md §1 table: d_model, d_ff, layers, heads, d_kv, and the published parameter counts.
 PUBLISHED = {

@@ -22,9 +22,9 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from model import decoding
-from model.config import preset
-from model.t5 import Transformer, init_cache
+from c4forge.model import decoding
+from c4forge.model.config import preset
+from c4forge.model.t5 import Transformer, init_cache
 
 PRESETS = ["t5-tiny", "t5.1.1-tiny"]  # v1.0 (tied, relu), T5.1.1 (untied, gated-gelu)
 BATCH, ENC_LEN, MAX_LEN = 5, 7, 10

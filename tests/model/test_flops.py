@@ -2,8 +2,8 @@
 
 import pytest
 
-from model.config import preset
-from model.flops import mfu, peak_flops, training_flops_per_sequence
+from c4forge.model.config import preset
+from c4forge.model.flops import mfu, peak_flops, training_flops_per_sequence
 
 # GFLOP per 512/114 and per 512/128 sequence, MODEL.md §3 (given to 4-5 significant figures).
 PUBLISHED = {

@@ -25,10 +25,10 @@ torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 safetensors_numpy = pytest.importorskip("safetensors.numpy")
 
-from model import hf  # noqa: E402
-from model.config import preset  # noqa: E402
-from model.partitioning import init_fn  # noqa: E402
-from model.t5 import Transformer  # noqa: E402
+from c4forge.model import hf  # noqa: E402
+from c4forge.model.config import preset  # noqa: E402
+from c4forge.model.partitioning import init_fn  # noqa: E402
+from c4forge.model.t5 import Transformer  # noqa: E402
 
 VOCAB = 256
 SMALL = {

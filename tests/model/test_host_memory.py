@@ -1,4 +1,4 @@
-"""model/host.py: glibc keeps freed memory mapped, so a re-allocation does not fault again."""
+"""model/host_memory.py: glibc keeps freed memory mapped; a re-allocation does not fault again."""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ ROOT = Path(__file__).resolve().parents[2]
 PROBE = r"""
 import ctypes, ctypes.util, json, resource, sys
 sys.path.insert(0, sys.argv[1])
-from model import host
-applied = host.keep_freed_memory() if sys.argv[2] == "keep" else False
+from c4forge.model import host_memory
+applied = host_memory.keep_freed_memory() if sys.argv[2] == "keep" else False
 libc = ctypes.CDLL(ctypes.util.find_library("c"))
 libc.malloc.restype = ctypes.c_void_p
 libc.free.argtypes = [ctypes.c_void_p]

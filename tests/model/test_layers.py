@@ -10,7 +10,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from model.layers import (
+from c4forge.model.layers import (
     MASK_VALUE,
     Embed,
     Mlp,

@@ -10,7 +10,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from model.losses import (
+from c4forge.model.losses import (
     MESH_TF_NORMALIZER,
     argmax_hits,
     cross_entropy_with_z_loss,

@@ -15,9 +15,9 @@ import pytest
 from jax.sharding import NamedSharding
 from jax.sharding import PartitionSpec as P
 
-from model import partitioning
-from model.config import override, preset
-from model.t5 import abstract_params
+from c4forge.model import partitioning
+from c4forge.model.config import override, preset
+from c4forge.model.t5 import abstract_params
 
 
 def exactly(message: str) -> str:

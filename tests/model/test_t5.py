@@ -12,8 +12,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from model.config import preset
-from model.t5 import Transformer
+from c4forge.model.config import preset
+from c4forge.model.t5 import Transformer
 
 PRESETS = ["t5-tiny", "t5.1.1-tiny"]
 
@@ -302,7 +302,7 @@ def _expected_axes(path: tuple[str, ...]) -> tuple[str, ...]:
 
 @pytest.mark.parametrize("name", PRESETS)
 def test_every_parameter_has_logical_axis_names(name):
-    from model.t5 import abstract_params
+    from c4forge.model.t5 import abstract_params
 
     params = abstract_params(preset(name))
     specs = nn.get_partition_spec(params)

@@ -1,4 +1,4 @@
-"""model/train.py: schedule, Adafactor by hand, the step against numpy, overfitting one batch,
+"""model/train_step.py: schedule, Adafactor by hand, the step against numpy, overfitting one batch,
 gradient accumulation, dropout, bf16, divergence checks, and sharded == unsharded on 8 fake
 CPU devices (in a subprocess: this process has already initialised JAX with one device)."""
 
@@ -22,9 +22,9 @@ import numpy as np
 import optax
 import pytest
 
-from model import train
-from model.config import override, preset
-from model.t5 import Transformer, abstract_params
+from c4forge.model import train_step
+from c4forge.model.config import override, preset
+from c4forge.model.t5 import Transformer, abstract_params
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -76,19 +76,19 @@ def numpy_metrics(logits, batch, z_loss=1e-4):
 
 @pytest.mark.parametrize(("step", "lr"), [(0, 0.01), (9999, 0.01), (10000, 0.01), (40000, 0.005)])
 def test_rsqrt_schedule(step, lr):
-    assert float(train.make_schedule("rsqrt")(step)) == pytest.approx(lr, rel=1e-6)
-    assert float(train.make_optimizer().schedule(step)) == pytest.approx(lr, rel=1e-6)
+    assert float(train_step.make_schedule("rsqrt")(step)) == pytest.approx(lr, rel=1e-6)
+    assert float(train_step.make_optimizer().schedule(step)) == pytest.approx(lr, rel=1e-6)
 
 
 def test_constant_schedule_and_custom_values():
-    assert float(train.make_schedule("constant")(123456)) == pytest.approx(1e-3)
-    custom = train.make_schedule("rsqrt", learning_rate=0.5, warmup_steps=100)
+    assert float(train_step.make_schedule("constant")(123456)) == pytest.approx(1e-3)
+    custom = train_step.make_schedule("rsqrt", learning_rate=0.5, warmup_steps=100)
     assert float(custom(0)) == pytest.approx(0.05)
     assert float(custom(400)) == pytest.approx(0.025)
     with pytest.raises(
         ValueError, match=exactly("unknown schedule 'cosine'; known: rsqrt, constant")
     ):
-        train.make_schedule("cosine")
+        train_step.make_schedule("cosine")
 
 
 def test_adafactor_updates_by_hand():
@@ -97,7 +97,7 @@ def test_adafactor_updates_by_hand():
     w0 = rng.normal(size=(3, 4)).astype(np.float32)
     g1, g2 = rng.normal(size=(2, 3, 4)).astype(np.float32)
     lr, eps = 0.1, 1e-30
-    opt = train.make_optimizer("constant", lr)
+    opt = train_step.make_optimizer("constant", lr)
     state = opt.init({"w": w0})
 
     def rms(x):
@@ -119,7 +119,7 @@ def test_adafactor_updates_by_hand():
 
 
 def test_adafactor_factors_only_matrices_from_128():
-    opt = train.make_optimizer()
+    opt = train_step.make_optimizer()
     shapes = {"big": (128, 256), "thin": (127, 256), "vector": (512,)}
     state = opt.init({k: jnp.zeros(s) for k, s in shapes.items()})[0]
     assert (state.v_row["big"].shape, state.v_col["big"].shape) == ((128,), (256,))
@@ -135,9 +135,9 @@ def test_adafactor_factors_only_matrices_from_128():
 def tiny():
     """t5-tiny (dropout 0.1), a packed batch of 4, step 0 and one jitted (undonated) step."""
     config = preset("t5-tiny")
-    optimizer = train.make_optimizer()
-    state = train.init_state(config, jax.random.key(0), optimizer)
-    step = train.make_train_step(config, optimizer, donate=False)
+    optimizer = train_step.make_optimizer()
+    state = train_step.init_state(config, jax.random.key(0), optimizer)
+    step = train_step.make_train_step(config, optimizer, donate=False)
     return config, optimizer, state, step, packed_batch(np.random.default_rng(0))
 
 
@@ -160,9 +160,9 @@ def test_first_step_metrics_match_numpy(tiny):
 
     @jax.jit
     def forward(params, batch):
-        inputs = {k: batch[k] for k in train.MODEL_INPUTS}
+        inputs = {k: batch[k] for k in train_step.MODEL_INPUTS}
         logits = Transformer(config).apply({"params": params}, **inputs)
-        evaluate = functools.partial(train.eval_step, params, batch, config=config)
+        evaluate = functools.partial(train_step.eval_step, params, batch, config=config)
         return logits, evaluate(), evaluate(loss_normalization="per_token")
 
     logits, evaluated, per_token = forward(state.params, batch)
@@ -192,7 +192,7 @@ def test_overfits_one_batch(tiny):
     per_token = []
     for _ in range(30):
         state, metrics = step(state, batch)
-        train.check_finite(metrics)
+        train_step.check_finite(metrics)
         per_token.append(float(metrics["loss"] / metrics["weight_sum"]))
     assert abs(per_token[0] - math.log(128)) < 1.5  # about uniform at init
     assert per_token[-1] < 0.1 * per_token[0]
@@ -214,7 +214,7 @@ def test_dropout_needs_a_key_and_a_rate(tiny):
 
     # Rate 0: a key changes nothing; the traced step draws no random bits at all.
     def traced(cfg):
-        step = functools.partial(train.train_step, config=cfg, optimizer=optimizer)
+        step = functools.partial(train_step.train_step, config=cfg, optimizer=optimizer)
         return str(jax.make_jaxpr(step)(state, batch, jax.random.key(1)))
 
     assert "random_bits" in traced(config)
@@ -225,9 +225,9 @@ def test_bf16_activations_keep_float32_parameters(tiny):
     config, optimizer, state, step, batch = tiny
     fp32 = step(state, batch)[1]
     bf16 = dataclasses.replace(config, dtype="bfloat16")
-    new, metrics = jax.jit(functools.partial(train.train_step, config=bf16, optimizer=optimizer))(
-        state, batch
-    )
+    new, metrics = jax.jit(
+        functools.partial(train_step.train_step, config=bf16, optimizer=optimizer)
+    )(state, batch)
     assert {x.dtype for x in jax.tree_util.tree_leaves(new.params)} == {jnp.dtype(jnp.float32)}
     assert metrics["loss"].dtype == jnp.float32
     np.testing.assert_allclose(metrics["loss"], fp32["loss"], rtol=2e-2)
@@ -238,8 +238,8 @@ def test_accumulating_two_micro_batches_is_one_big_step():
     # Plain SGD (lr 1) makes the parameter change the gradient itself. Adafactor's first step
     # is sign(g), which would turn float round-off in near-zero gradients into full steps.
     config = override(preset("t5-tiny"), {"num_encoder_layers": 1, "num_decoder_layers": 1})
-    sgd = train.Optimizer(optax.sgd(1.0), optax.constant_schedule(1.0))
-    state = train.init_state(config, jax.random.key(4), sgd)
+    sgd = train_step.Optimizer(optax.sgd(1.0), optax.constant_schedule(1.0))
+    state = train_step.init_state(config, jax.random.key(4), sgd)
     batch = packed_batch(np.random.default_rng(5), batch=4)
     batch["decoder_loss_weights"][1] = 0  # uneven weights across the two micro-batches
     weight_sum = batch["decoder_loss_weights"].sum()
@@ -247,7 +247,7 @@ def test_accumulating_two_micro_batches_is_one_big_step():
     def run(steps, normalization="sum"):
         return jax.jit(
             functools.partial(
-                train.train_step,
+                train_step.train_step,
                 config=config,
                 optimizer=sgd,
                 loss_normalization=normalization,
@@ -276,22 +276,24 @@ def test_accumulation_steps_must_divide_the_batch(tiny):
     with pytest.raises(
         ValueError, match=exactly("batch size 4 is not divisible by accumulation_steps=3")
     ):
-        train.train_step(state, batch, config=config, optimizer=optimizer, accumulation_steps=3)
+        train_step.train_step(
+            state, batch, config=config, optimizer=optimizer, accumulation_steps=3
+        )
 
 
 def test_check_finite():
-    train.check_finite({"loss": np.float32(2.5), "step": np.int32(3), "weight_sum": 4.0})
+    train_step.check_finite({"loss": np.float32(2.5), "step": np.int32(3), "weight_sum": 4.0})
     with pytest.raises(
         FloatingPointError, match=exactly("non-finite training metrics at step 7: loss=nan")
     ):
-        train.check_finite({"loss": np.float32("nan"), "z_loss": 1e-4, "step": np.int32(7)})
+        train_step.check_finite({"loss": np.float32("nan"), "z_loss": 1e-4, "step": np.int32(7)})
     with pytest.raises(
         FloatingPointError,
         match=exactly("non-finite training metrics at step 12: loss=inf, z_loss=inf"),
     ):
-        train.check_finite({"loss": jnp.inf, "z_loss": np.inf, "step": 3}, step=12)
+        train_step.check_finite({"loss": jnp.inf, "z_loss": np.inf, "step": 3}, step=12)
     with pytest.raises(FloatingPointError, match=exactly("non-finite training metrics: loss=-inf")):
-        train.check_finite({"loss": -np.inf})
+        train_step.check_finite({"loss": -np.inf})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -301,8 +303,8 @@ SHARDED_SCRIPT = textwrap.dedent(
     """
     import json, sys
     import jax, numpy as np
-    from model import partitioning, train
-    from model.config import override, preset
+    from c4forge.model import partitioning, train_step
+    from c4forge.model.config import override, preset
 
     # Tiny but divisible by 4 everywhere: heads 4, d_ff 64, vocab 128, d_model 128 (the
     # embedding and logits are then factored by Adafactor). One layer each: compile time.
@@ -310,11 +312,11 @@ SHARDED_SCRIPT = textwrap.dedent(
         "num_heads": 4, "d_ff": 64, "d_model": 128, "dropout_rate": 0.1,
         "num_encoder_layers": 1, "num_decoder_layers": 1})
     batch = dict(np.load(sys.argv[1]))
-    optimizer = train.make_optimizer("constant", 0.01)
+    optimizer = train_step.make_optimizer("constant", 0.01)
 
     def run(mesh, mode):
-        state = train.init_state(config, jax.random.key(0), optimizer, mesh, mode)
-        step = train.make_train_step(config, optimizer, mesh, mode)
+        state = train_step.init_state(config, jax.random.key(0), optimizer, mesh, mode)
+        step = train_step.make_train_step(config, optimizer, mesh, mode)
         losses = []
         for _ in range(3):
             state, metrics = step(state, batch, jax.random.key(1))  # dropout on
@@ -328,7 +330,7 @@ SHARDED_SCRIPT = textwrap.dedent(
 
     single, out = run(None, "data"), {"devices": jax.device_count()}
     out["single"] = single[1]
-    out["single_eval"] = float(train.make_eval_step(config)(single[0].params, batch)["loss"])
+    out["single_eval"] = float(train_step.make_eval_step(config)(single[0].params, batch)["loss"])
     for mode, shape in [("data", (8, 1)), ("tensor", (2, 4)), ("fsdp", (4, 2))]:
         state, losses = run(partitioning.make_mesh(*shape), mode)
         moments = state.opt_state[0]
@@ -340,10 +342,10 @@ SHARDED_SCRIPT = textwrap.dedent(
             "embed_v_row": describe(moments.v_row["token_embedder"]["embedding"]),
         }
         if mode == "fsdp":  # evaluation takes the same shardings
-            evaluate = train.make_eval_step(config, partitioning.make_mesh(*shape), mode)
+            evaluate = train_step.make_eval_step(config, partitioning.make_mesh(*shape), mode)
             out["fsdp_eval"] = float(evaluate(state.params, batch)["loss"])
     try:
-        train.make_train_step(preset("t5.1.1-tiny"), optimizer, partitioning.make_mesh(2, 4),
+        train_step.make_train_step(preset("t5.1.1-tiny"), optimizer, partitioning.make_mesh(2, 4),
                               "tensor")
     except ValueError as error:
         out["error"] = str(error)

@@ -1,4 +1,4 @@
-"""model/trainer.py and model/checkpoint.py without tasks: synthetic batches, a tiny T5."""
+"""model/training_loop.py and model/checkpoint.py without tasks: synthetic batches, a tiny T5."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import jax
 import numpy as np
 import pytest
 
-from model.checkpoint import Checkpointer, load_params, step_directory
-from model.config import override, preset
-from model.trainer import Reporter, TrainConfig, Trainer, check_params
+from c4forge.model.checkpoint import Checkpointer, load_params, step_directory
+from c4forge.model.config import override, preset
+from c4forge.model.training_loop import Reporter, TrainConfig, Trainer, check_params
 
 MODEL = dataclasses.replace(preset("t5-tiny"), dropout_rate=0.0)
 

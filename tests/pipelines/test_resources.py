@@ -6,7 +6,7 @@ import zipfile
 
 import pytest
 
-from pipelines import resources
+from c4forge.pipelines import resources
 
 import c4_testing
 from faulty_http import FaultyServer
@@ -31,7 +31,7 @@ def served(tmp_path, shared_data):
 
 @pytest.fixture(autouse=True)
 def _fast_retries(monkeypatch):
-    from pipelines import inputs
+    from c4forge.pipelines import inputs
 
     real = inputs.open_input
     monkeypatch.setattr(inputs, "open_input", lambda url, **kw: real(url, backoff_s=0.01, **kw))
@@ -53,7 +53,7 @@ def test_badwords_with_a_wrong_checksum_are_refused(served, monkeypatch):
 
 
 def test_punkt_tables_fetched_from_the_package_zip(served, monkeypatch):
-    from corpus.sentences import SentenceCounter
+    from c4forge.corpus.sentences import SentenceCounter
 
     monkeypatch.setattr(resources, "PUNKT_TAB_URL", served.url("punkt_tab.zip"))
     tables = resources.load_punkt_tables(None)
