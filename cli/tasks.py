@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from c4forge.cli.common import UsageError, parse_or_help, report_usage_errors
+from c4forge.cli.common import UsageError, parse_lengths, parse_or_help, report_usage_errors
 from c4forge.tasks.catalog_flags import add_catalog_args
 
 
@@ -39,14 +39,6 @@ def _parser() -> argparse.ArgumentParser:
     add_catalog_args(show)
     sub.add_parser("cache", help="preprocess tasks as a Beam job (`c4forge tasks cache --help`)")
     return parser
-
-
-def _lengths(text: str) -> dict[str, int]:
-    try:
-        inputs, targets = (int(x) for x in text.split(","))
-    except ValueError:
-        raise SystemExit(f"c4forge tasks: --lengths wants INPUTS,TARGETS, got {text!r}") from None
-    return {"inputs": inputs, "targets": targets}
 
 
 def list_tasks(out=None) -> None:
@@ -92,13 +84,16 @@ def _run(args: argparse.Namespace) -> int:
     from c4forge.tasks.catalog import register_from_args
     from c4forge.tasks.registry import RegistrationError, get_provider
 
+    if args.action == "show":
+        inputs, targets = parse_lengths(args.lengths)  # before any work
     try:
         register_from_args(args)
         if args.action == "list":
             list_tasks()
         elif args.action == "show":
             get_provider(args.name)  # an unknown name: one line, with the nearest names
-            show(args.name, args.examples, args.split, args.seed, _lengths(args.lengths))
+            lengths = {"inputs": inputs, "targets": targets}
+            show(args.name, args.examples, args.split, args.seed, lengths)
     except RegistrationError as e:
         raise UsageError(str(e)) from None
     return 0

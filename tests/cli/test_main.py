@@ -109,3 +109,14 @@ def test_readme_configuration_reference_lists_every_setting():
     for cls in (T5Config, TrainConfig):
         for field in dataclasses.fields(cls):
             assert f"`{field.name}`" in section, f"README lacks {cls.__name__}.{field.name}"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["tasks", "show", "c4_en_v310_span_corruption"], ["train", "--mixture", "m", "--out", "o"]],
+    ids=" ".join,
+)
+def test_bad_lengths_are_one_line_and_exit_2(command, capsys):
+    assert _call([*command, "--lengths", "512"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"c4forge {command[0]}: error: --lengths wants INPUTS,TARGETS, got '512'"]
