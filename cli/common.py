@@ -26,17 +26,19 @@ def quiet_startup(verbose: bool = False) -> None:
 
     Must run before those libraries are imported: TensorFlow reads TF_CPP_MIN_LOG_LEVEL once
     at load, XLA reads TF_CPP_MIN_LOG_LEVEL too, and absl's C++ logging goes to stderr unless
-    told otherwise. `verbose` leaves the environment as it is.
+    told otherwise. `verbose` (`c4forge --verbose COMMAND`) leaves the environment as it is.
     """
     if verbose:
         return
     # 3: errors only from TensorFlow's and XLA's C++ logging ("oneDNN custom operations are
     # on", "Could not find cuda drivers", "failed call to cuInit" are info/warning/error lines
     # of a CPU-only machine, not failures).
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    # Set, not defaulted: a value inherited from a parent process is often a library's, not the
+    # user's (importing tensorflow_datasets sets TF_CPP_MIN_LOG_LEVEL=1 for its children).
+    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
     # absl C++ logging (used by XLA and TF 2.16+): nothing below FATAL on stderr.
-    os.environ.setdefault("ABSL_MIN_LOG_LEVEL", "3")
+    os.environ["ABSL_MIN_LOG_LEVEL"] = "3"
     os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
     # Without a GPU, JAX would try CUDA plugins first and warn that it fell back to the CPU.
     if not os.environ.get("JAX_PLATFORMS") and not _has_accelerator():

@@ -52,8 +52,10 @@ sys.exit(code)
 
 def _env() -> dict:
     env = dict(os.environ)
-    for name in ("TF_CPP_MIN_LOG_LEVEL", "ABSL_MIN_LOG_LEVEL", "JAX_PLATFORMS"):
+    for name in ("ABSL_MIN_LOG_LEVEL", "JAX_PLATFORMS"):
         env.pop(name, None)  # as a user's shell has them: unset
+    # What a parent process that imported tensorflow_datasets passes on (a pytest run does).
+    env["TF_CPP_MIN_LOG_LEVEL"] = "1"
     return env
 
 
