@@ -12,12 +12,15 @@ vocabulary sampler) need TensorFlow:
     BytesList{ value    = 1: repeated bytes }
 
 Every field written is length-delimited (protobuf wire type 2): a varint key
-`(field number << 3) | 2`, a varint length, the payload. Decoding skips fields and feature kinds
-it does not read (float and int64 lists), as protobuf's parser does.
+`(field number << 3) | 2`, a varint length, the payload; encoding is done here by hand so that
+the bytes equal TensorFlow's serializer's. Decoding is protobuf's own parser over this schema,
+built at run time (`google.protobuf`, no TensorFlow import); other feature kinds (float and
+int64 lists) are read and left out.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 
 # The reference's features, in the order `_emit_examples` gives them.
@@ -76,83 +79,86 @@ def encode_example(features: Mapping[str, str | bytes]) -> bytes:
     return _field(1, entries)
 
 
-def _varint_at(buf: bytes, pos: int, end: int) -> tuple[int, int]:
-    """`decode_varint` bounded by `end`, with the one-byte case (keys, short lengths) inline."""
-    if pos < end and buf[pos] < 0x80:
-        return buf[pos], pos + 1
-    value, after = decode_varint(buf, pos)
-    if after > end:
-        raise CorruptRecordError("truncated varint in a tf.train.Example")
-    return value, after
+@functools.cache
+def _example_message() -> type:
+    """tf.train.Example's schema (tensorflow/core/example/example.proto and feature.proto),
+    built at run time in a private descriptor pool: protobuf's own (C) parser, without
+    importing TensorFlow. Field numbers are the module docstring's."""
+    from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 
+    field = descriptor_pb2.FieldDescriptorProto
+    proto = descriptor_pb2.FileDescriptorProto(
+        name="c4forge_example.proto", package="c4forge_example", syntax="proto3"
+    )
 
-def _field_at(buf: bytes, pos: int, end: int) -> tuple[int, int, int, int]:
-    """The protobuf field at `buf[pos]`: (number, start, stop, next position). `buf[start:stop]`
-    is a length-delimited field's payload; start is -1 for the other wire types (skipped).
-    Positions instead of slices: a record's text is copied once, when it is returned."""
-    key, pos = _varint_at(buf, pos, end)
-    wire = key & 7
-    if wire == _LENGTH_DELIMITED:
-        n, pos = _varint_at(buf, pos, end)
-        stop = pos + n
-        if stop > end:
-            raise CorruptRecordError("truncated field in a tf.train.Example")
-        return key >> 3, pos, stop, stop
-    if wire == 0:
-        _, pos = _varint_at(buf, pos, end)
-    elif wire in (1, 5):
-        pos += 8 if wire == 1 else 4
-        if pos > end:
-            raise CorruptRecordError("truncated field in a tf.train.Example")
-    else:
-        raise CorruptRecordError(f"unsupported protobuf wire type {wire}")
-    return key >> 3, -1, -1, pos
+    def message(name: str, fields, parent=None):
+        m = (parent.nested_type if parent else proto.message_type).add(name=name)
+        for number, (fname, ftype, label, type_name) in enumerate(fields, start=1):
+            m.field.add(name=fname, number=number, type=ftype, label=label, type_name=type_name)
+        return m
 
-
-def _first_bytes(buf: bytes, pos: int, end: int) -> bytes | None:
-    """The first value of the bytes_list of the Feature in `buf[pos:end]`; None for an empty
-    list or another kind."""
-    while pos < end:
-        kind, start, stop, pos = _field_at(buf, pos, end)
-        if kind != 1 or start < 0 or start == stop:
-            continue
-        while start < stop:
-            number, value_start, value_stop, start = _field_at(buf, start, stop)
-            if number == 1 and value_start >= 0:
-                return buf[value_start:value_stop]
-    return None
+    repeated, optional = field.LABEL_REPEATED, field.LABEL_OPTIONAL
+    message("BytesList", [("value", field.TYPE_BYTES, repeated, None)])
+    message("FloatList", [("value", field.TYPE_FLOAT, repeated, None)])
+    message("Int64List", [("value", field.TYPE_INT64, repeated, None)])
+    feature = message(
+        "Feature",
+        [
+            ("bytes_list", field.TYPE_MESSAGE, optional, ".c4forge_example.BytesList"),
+            ("float_list", field.TYPE_MESSAGE, optional, ".c4forge_example.FloatList"),
+            ("int64_list", field.TYPE_MESSAGE, optional, ".c4forge_example.Int64List"),
+        ],
+    )
+    feature.oneof_decl.add(name="kind")
+    for f in feature.field:
+        f.oneof_index = 0
+    features = message(
+        "Features",
+        [("feature", field.TYPE_MESSAGE, repeated, ".c4forge_example.Features.FeatureEntry")],
+    )
+    entry = message(
+        "FeatureEntry",
+        [
+            ("key", field.TYPE_STRING, optional, None),
+            ("value", field.TYPE_MESSAGE, optional, ".c4forge_example.Feature"),
+        ],
+        parent=features,
+    )
+    entry.options.map_entry = True
+    message("Example", [("features", field.TYPE_MESSAGE, optional, ".c4forge_example.Features")])
+    pool = descriptor_pool.DescriptorPool()
+    pool.Add(proto)
+    return message_factory.GetMessageClass(pool.FindMessageTypeByName("c4forge_example.Example"))
 
 
 def decode_example(record: bytes) -> dict[str, bytes]:
     """The first value of each bytes feature of a serialized tf.train.Example.
 
     Features of other kinds, and bytes features without values, are left out; a key given
-    twice keeps its last value, as protobuf's map parsing does.
+    twice keeps its last value (protobuf's map parsing, which does the decoding).
     """
+    from google.protobuf.message import DecodeError
+
+    try:
+        example = _example_message().FromString(record)
+    except DecodeError as e:
+        raise CorruptRecordError(f"truncated or malformed tf.train.Example ({e})") from None
     out: dict[str, bytes] = {}
-    pos, end = 0, len(record)
-    while pos < end:  # Example: field 1 is Features
-        number, start, stop, pos = _field_at(record, pos, end)
-        if number != 1 or start < 0:
-            continue
-        while start < stop:  # Features: field 1 is a map entry
-            entry_number, entry, entry_end, start = _field_at(record, start, stop)
-            if entry_number != 1 or entry < 0:
-                continue
-            key, value = None, None
-            while entry < entry_end:  # map entry: key = 1, value (a Feature) = 2
-                part, part_start, part_stop, entry = _field_at(record, entry, entry_end)
-                if part_start < 0:
-                    continue
-                if part == 1:
-                    key = record[part_start:part_stop].decode("utf-8")
-                elif part == 2:
-                    value = _first_bytes(record, part_start, part_stop)
-            if key is not None and value is not None:
-                out[key] = value
+    for key, feature in example.features.feature.items():
+        if feature.WhichOneof("kind") == "bytes_list" and feature.bytes_list.value:
+            out[key] = feature.bytes_list.value[0]
     return out
 
 
 def decode_feature(record: bytes, key: str) -> bytes | None:
     """The first value of bytes feature `key` of a serialized tf.train.Example, or None."""
-    return decode_example(record).get(key)
+    from google.protobuf.message import DecodeError
+
+    try:
+        feature = _example_message().FromString(record).features.feature.get(key)
+    except DecodeError as e:
+        raise CorruptRecordError(f"truncated or malformed tf.train.Example ({e})") from None
+    if feature is None or feature.WhichOneof("kind") != "bytes_list":
+        return None
+    values = feature.bytes_list.value
+    return values[0] if values else None
