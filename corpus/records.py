@@ -1,4 +1,4 @@
-"""The C4 record: a `tf.train.Example` of bytes features, encoded and decoded in pure Python.
+"""The C4 record: a `tf.train.Example` of bytes features, encoded and decoded without TensorFlow.
 
 TFDS's C4 (`tensorflow_datasets/text/c4.py`, `_emit_examples`) writes each page as a
 tf.train.Example with the bytes features url, text, content-type, content-length and timestamp.
