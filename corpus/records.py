@@ -131,18 +131,29 @@ def _example_message() -> type:
     return message_factory.GetMessageClass(pool.FindMessageTypeByName("c4forge_example.Example"))
 
 
+def _parse(record: bytes):
+    """The record as an Example message; CorruptRecordError if protobuf cannot parse it."""
+    message, decode_error = _example_message(), _decode_error()
+    try:
+        return message.FromString(record)
+    except decode_error as e:
+        raise CorruptRecordError(f"truncated or malformed tf.train.Example ({e})") from None
+
+
+@functools.cache
+def _decode_error() -> type:
+    from google.protobuf.message import DecodeError
+
+    return DecodeError
+
+
 def decode_example(record: bytes) -> dict[str, bytes]:
     """The first value of each bytes feature of a serialized tf.train.Example.
 
     Features of other kinds, and bytes features without values, are left out; a key given
     twice keeps its last value (protobuf's map parsing, which does the decoding).
     """
-    from google.protobuf.message import DecodeError
-
-    try:
-        example = _example_message().FromString(record)
-    except DecodeError as e:
-        raise CorruptRecordError(f"truncated or malformed tf.train.Example ({e})") from None
+    example = _parse(record)
     out: dict[str, bytes] = {}
     for key, feature in example.features.feature.items():
         if feature.WhichOneof("kind") == "bytes_list" and feature.bytes_list.value:
@@ -152,12 +163,7 @@ def decode_example(record: bytes) -> dict[str, bytes]:
 
 def decode_feature(record: bytes, key: str) -> bytes | None:
     """The first value of bytes feature `key` of a serialized tf.train.Example, or None."""
-    from google.protobuf.message import DecodeError
-
-    try:
-        feature = _example_message().FromString(record).features.feature.get(key)
-    except DecodeError as e:
-        raise CorruptRecordError(f"truncated or malformed tf.train.Example ({e})") from None
+    feature = _parse(record).features.feature.get(key)
     if feature is None or feature.WhichOneof("kind") != "bytes_list":
         return None
     values = feature.bytes_list.value

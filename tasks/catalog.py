@@ -32,13 +32,12 @@ import seqio
 
 from c4forge.tasks import c4_tasks, registry
 from c4forge.tasks import objectives as obj
-from c4forge.tasks.catalog_flags import DEFAULT_VOCAB, add_catalog_args, catalog_settings
+from c4forge.tasks.catalog_flags import DEFAULT_VOCAB, catalog_settings
 
 __all__ = [
     "C4_OBJECTIVES",
     "DEFAULT_VOCAB",
     "CatalogConfig",
-    "add_catalog_args",
     "c4_task_name",
     "register",
     "register_c4",
