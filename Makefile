@@ -10,14 +10,29 @@ ifneq ($(wildcard $(SHARED)/nltk_data),)
 DATA_FLAGS := --punkt $(SHARED)/nltk_data --badwords $(SHARED)/badwords/ldnoobw_25e679f/en
 endif
 
-.PHONY: setup demo test test-full lint format bench clean
+# gcld3==3.0.13 (mC4's CLD3, as the reference pins it) compiles against Debian's protobuf.
+SYSTEM_PACKAGES := protobuf-compiler libprotobuf-dev
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: setup system-packages demo test test-full lint format bench clean
 
 setup: $(VENV)/.installed
 
+system-packages:
+	@if ! command -v protoc >/dev/null || [ ! -e /usr/include/google/protobuf/message.h ]; then \
+	  echo "installing $(SYSTEM_PACKAGES) (gcld3 builds against them)"; \
+	  $(SUDO) apt-get update -q >/dev/null && \
+	  $(SUDO) apt-get install -y -q --no-install-recommends $(SYSTEM_PACKAGES) >/dev/null; \
+	fi
+
 $(VENV)/.installed: pyproject.toml
+	$(MAKE) system-packages
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e ".[tasks,model,reference,dev,hf]"
+	$(BIN)/python -m pip install -q -e ".[tasks,model,reference,dev,hf,multilingual]"
+	# C4 3.0.1's reference code (TFDS 4.6.0) for the differential tests: kept, never installed.
+	$(BIN)/python -m pip download -q --no-deps --only-binary=:all: \
+	  tensorflow-datasets==4.6.0 -d $(VENV)/reference
 	touch $@
 
 demo: setup

@@ -57,7 +57,7 @@ def run_once(impl: str, config: str, wet: Path, words: list[str], heavy: dict):
             rules=versions.rules_for("3.1.0"),
             sentences=heavy["sentences"],
             detector=heavy["detector"],
-            badwords=words,
+            badwords={"en": words},
         )
 
         def read():

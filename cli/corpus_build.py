@@ -1,6 +1,10 @@
 """`c4forge corpus build`: the C4 pipeline (c4forge.pipelines.c4) from the command line.
 
     c4forge corpus build --input data/*.warc.wet.gz --output out/c4 --config en
+    c4forge corpus build --input 'wet/*.warc.wet.gz' --config multilingual --languages sw,yo \
+        --output out/mc4
+    c4forge corpus build --crawl CC-MAIN-2019-18 --config webtextlike \
+        --openwebtext-urls OpenWebText.zip --output out/wt
 
 Flags this module does not know are handed to Beam (`--runner`, `--project`, ...); a flag
 neither knows, a missing input or an unreadable public-data file is one error line before the
@@ -16,6 +20,7 @@ from c4forge.cli.common import UsageError, beam_options, report_usage_errors
 from c4forge.corpus.variants import VARIANTS, variant
 from c4forge.corpus.versions import DEFAULT_VERSION, C4Version, rules_for
 from c4forge.pipelines.c4 import FORMATS, BuildSettings
+from c4forge.pipelines.outputs import DEFAULT_DOCS_PER_SHARD
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,7 +40,12 @@ def build_parser() -> argparse.ArgumentParser:
         "Common Crawl wet.paths(.gz) manifest. One or more after the flag; repeatable.",
     )
     src.add_argument(
-        "--crawl", metavar="CC-MAIN-YYYY-WW", help="read that crawl's public WET manifest"
+        "--crawl",
+        action="append",
+        default=[],
+        metavar="CC-MAIN-YYYY-WW",
+        help="read these crawls' public WET manifests (on the workers): repeatable, a comma "
+        "list, or 'all' for every dump the config and version read (mC4 3.1.0: 86)",
     )
     src.add_argument("--max-files", type=int, metavar="N", help="an even sample of N files")
     p.add_argument("--output", required=True, help="output directory (local, gs://, s3://)")
@@ -52,8 +62,34 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="TRAIN,VALIDATION",
         help="output shards per split (default: AllenAI's layout for the config, e.g. 1024,8)",
     )
+    mc4 = p.add_argument_group("multilingual (mC4)")
+    mc4.add_argument(
+        "--languages",
+        metavar="XX,YY",
+        help="build only these mC4 languages (codes as CLD3 gives them, e.g. sw,zh-Latn,und); "
+        "the result for each equals the full build's",
+    )
+    mc4.add_argument(
+        "--docs-per-shard",
+        type=int,
+        default=DEFAULT_DOCS_PER_SHARD,
+        metavar="N",
+        help="pages per output file; each language gets as many shards as its size needs "
+        "(default: %(default)s)",
+    )
     data = p.add_argument_group("public data (fetched at run time unless given)")
-    data.add_argument("--badwords", metavar="FILE", help="LDNOOBW English list")
+    data.add_argument("--badwords", metavar="FILE", help="LDNOOBW English list (commit 25e679f)")
+    data.add_argument(
+        "--badwords-dir",
+        metavar="DIR",
+        help="LDNOOBW list files of the other languages, named by code (commit 5faf2ba; mC4)",
+    )
+    data.add_argument(
+        "--openwebtext-urls",
+        metavar="PATH",
+        help="webtextlike: OpenWebText.zip, a directory of its URL .txt files, or a text file "
+        "with one URL per line",
+    )
     data.add_argument("--punkt", metavar="DIR", help="NLTK data dir with tokenizers/punkt_tab")
     data.add_argument("--realnews-domains", metavar="FILE", help="grover's domain list (JSON)")
     p.add_argument("--rejects", action="store_true", help="also write dropped pages + reason")
@@ -94,26 +130,43 @@ def resolve(argv: list[str]):
     options = beam_options(rest)
     var = variant(args.config)
     rules = rules_for(args.c4_version)
+    _check_config_flags(args, var, rules)
+    languages = _languages(args.languages) if var.multilingual else None
     if args.download_attempts < 1 or args.download_backoff < 0:
         raise UsageError("--download-attempts must be >= 1 and --download-backoff >= 0")
     if not args.input and not args.crawl:
         raise UsageError("give --input PATH... or --crawl CC-MAIN-YYYY-WW")
+    cc_base_url = inputs.cc_base_url_from_env()
     try:
-        locations = inputs.expand_inputs(
+        plan = inputs.plan_inputs(
             args.input,
-            crawl=args.crawl,
+            crawls=_crawls(args.crawl, var, args.c4_version),
             max_files=args.max_files,
-            cc_base_url=inputs.cc_base_url_from_env(),
+            cc_base_url=cc_base_url,
         )
-        punkt = resources.load_punkt_tables(args.punkt) if (var.clean or var.dedupe) else {}
-        words = resources.load_badwords(args.badwords) if var.badwords_fraction > 0 else None
+        owt = None
+        if var.webtextlike:  # first: the one input users must fetch by hand
+            from c4forge.pipelines.openwebtext import plan_sources
+
+            owt = tuple(plan_sources(args.openwebtext_urls))
+        # Punkt counts sentences in clean_page and after line dedup of clean configs only.
+        punkt = resources.load_punkt_tables(args.punkt) if var.clean else {}
+        words = _load_badwords(args, var, rules, languages)
         domains = (
             resources.load_realnews_domains(args.realnews_domains) if var.realnewslike else None
         )
+
     except ValueError as e:  # ResourceError and input errors are ValueErrors
         raise UsageError(str(e)) from None
+    if var.multilingual and not launch.is_dataflow(options):
+        from c4forge.corpus.cld3 import load_gcld3
+
+        try:
+            load_gcld3()  # also loads it before anything in this process imports TensorFlow
+        except ImportError as e:
+            raise UsageError(str(e)) from None
     if launch.is_dataflow(options):
-        local = [loc for loc in [*locations, args.output] if "://" not in loc]
+        local = [loc for loc in [*plan.files, *plan.manifests, args.output] if "://" not in loc]
         if local:
             raise UsageError(
                 f"{local[0]!r} is a local path, which Dataflow workers cannot read: "
@@ -132,8 +185,74 @@ def resolve(argv: list[str]):
         scratch_dir=args.scratch_dir,
         download_attempts=args.download_attempts,
         download_backoff_s=args.download_backoff,
+        languages=languages,
+        languages_restricted=bool(args.languages),
+        docs_per_shard=args.docs_per_shard,
+        openwebtext_sources=owt,
+        cc_base_url=cc_base_url,
     )
-    return settings, locations, options, args
+    return settings, plan, options, args
+
+
+def _crawls(given: list[str], var, version: str) -> list[str]:
+    """Crawl ids from repeated/comma-separated --crawl; "all" = the config's dumps."""
+    crawls = []
+    for text in given:
+        for crawl in (c.strip() for c in text.split(",") if c.strip()):
+            if crawl == "all":
+                crawls.extend(f"CC-MAIN-{dump}" for dump in var.crawls(version))
+            else:
+                crawls.append(crawl)
+    return crawls
+
+
+def _check_config_flags(args, var, rules) -> None:
+    """Flags that only some configs take, and configs some versions lack: one line each."""
+    if var.multilingual and not rules.mc4_badwords_fraction:
+        raise UsageError(
+            f"--config multilingual needs --c4-version 3.0.1 or 3.1.0: mC4 did not exist in "
+            f"C4 {rules.version.value}"
+        )
+    if args.languages and not var.multilingual:
+        raise UsageError("--languages is for --config multilingual")
+    if args.badwords_dir and not var.multilingual:
+        raise UsageError("--badwords-dir is for --config multilingual (English uses --badwords)")
+    if args.openwebtext_urls and not var.webtextlike:
+        raise UsageError("--openwebtext-urls is for --config webtextlike")
+    if var.multilingual and args.num_shards:
+        raise UsageError("--num-shards is for the English configs; mC4 uses --docs-per-shard")
+    if args.docs_per_shard < 1:
+        raise UsageError("--docs-per-shard must be at least 1")
+
+
+def _languages(text: str | None) -> tuple[str, ...]:
+    """The mC4 languages to build: all 107 and "und" by default, or the --languages list."""
+    from c4forge.corpus.mc4 import MC4_LANGUAGES, UNKNOWN_LANGUAGE
+
+    valid = (*MC4_LANGUAGES, UNKNOWN_LANGUAGE)
+    if not text:
+        return valid
+    codes = [c.strip() for c in text.split(",") if c.strip()]
+    unknown = [c for c in codes if c not in valid]
+    if unknown or not codes:
+        raise UsageError(
+            f"--languages: unknown code(s) {', '.join(unknown) or '(none given)'}; "
+            f"valid: {','.join(valid)}"
+        )
+    return tuple(c for c in valid if c in codes)  # mC4's order, no duplicates
+
+
+def _load_badwords(args, var, rules, languages):
+    """language -> words for the badwords stage, or None when the build has none."""
+    from c4forge.pipelines import resources
+
+    if var.multilingual:
+        return resources.load_badwords_lists(
+            args.badwords, args.badwords_dir, list(languages), rules.badwords_allowlist
+        )
+    if var.badwords_fraction > 0:
+        return {"en": resources.load_badwords(args.badwords)}
+    return None
 
 
 def run(argv: list[str] | None = None) -> dict:
@@ -141,13 +260,18 @@ def run(argv: list[str] | None = None) -> dict:
     from c4forge.pipelines import c4, launch, report
 
     argv = list(sys.argv[1:] if argv is None else argv)
-    settings, locations, options, args = resolve(argv)
+    settings, plan, options, args = resolve(argv)
     options = launch.default_runner_options(options)
-    result = c4.build(settings, locations, options)
+    if settings.languages is not None:
+        import tempfile
+
+        scratch = tempfile.mkdtemp(prefix="c4forge-launch-")
+        launch.add_worker_requirements(options, [launch.WORKER_CLD3_REQUIREMENT], scratch)
+    result = c4.build(settings, plan, options)
     if getattr(result, "job", None) is not None and launch.is_dry_run(options):
         # Dataflow dry run: the job graph was built and the sdist staged; nothing ran.
         return {"dry_run": True, "job": result.job, "funnel_text": "dry run: job not submitted"}
-    return report.write_report(result, settings, locations, argv, plot=not args.no_report)
+    return report.write_report(result, settings, plan, argv, plot=not args.no_report)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,9 +18,10 @@ from c4forge.corpus.badwords import BadwordsFilter, compile_badwords
 from c4forge.corpus.clean import CleanConfig, clean_page
 from c4forge.corpus.length import check_length
 from c4forge.corpus.page import Page
+from c4forge.corpus.paragraphs import check_paragraphs
 from c4forge.corpus.sentences import SentenceCounter
 from c4forge.corpus.stages import PlannedStage, Stage, stage_plan
-from c4forge.corpus.urls import RealnewsDomains, split_of
+from c4forge.corpus.urls import RealnewsDomains, language_split_of, language_splits, split_of
 from c4forge.corpus.variants import Variant
 from c4forge.corpus.verdict import Verdict, verdict_counters
 from c4forge.corpus.versions import VersionRules
@@ -29,15 +30,17 @@ from c4forge.corpus.wet import split_wet_stream
 
 @dataclasses.dataclass
 class LocalBuild:
-    """Heavy objects built once: Punkt, the English detector, the badwords list, the RealNews
-    domain list (`realnewslike` only)."""
+    """Heavy objects built once: Punkt, the English detector (or mC4's CLD3 identifier), the
+    badwords lists (language -> words), the RealNews domain list (`realnewslike` only).
+    `languages`: mC4's splits to build (None: English train / validation)."""
 
     variant: Variant
     rules: VersionRules
     sentences: SentenceCounter | None
-    detector: object  # corpus.langid.EnglishDetector
-    badwords: list[str] | None = None
+    detector: object  # corpus.langid.EnglishDetector, or corpus.cld3.LanguageIdentifier (mC4)
+    badwords: dict[str, list[str]] | None = None
     realnews_domains: dict | None = None
+    languages: tuple[str, ...] | None = None
     counters: dict = dataclasses.field(
         default_factory=lambda: collections.defaultdict(collections.Counter)
     )
@@ -102,7 +105,7 @@ class LocalBuild:
         count = self.counter(versions.CLEAN)
         line_re = None
         if line_badwords and self.badwords:
-            line_re = compile_badwords(self.badwords, self.rules.badwords)
+            line_re = compile_badwords(self.badwords["en"], self.rules.badwords)
         config = CleanConfig()
         return self.judged(
             versions.CLEAN, (clean_page(p, count, self.sentences, config, line_re) for p in pages)
@@ -134,14 +137,29 @@ class LocalBuild:
     def filter_english(self, pages: list[Page]) -> list[Page]:
         return self.judged(versions.ENGLISH, self.detector.verdicts(pages))
 
+    def filter_paragraphs(self, pages: list[Page]) -> list[Page]:
+        return self.judged(versions.PARAGRAPHS, (check_paragraphs(p) for p in pages))
+
+    def filter_languages(self, pages: list[Page]) -> list[Page]:
+        kept = self.judged(versions.LANGUAGE, (self.detector.verdict(p) for p in pages))
+        if self.languages is None:
+            return kept
+        return [p for p in kept if p.language in self.languages]
+
     def filter_badwords(self, pages: list[Page], fraction: float = 1.0) -> list[Page]:
-        rule = BadwordsFilter(self.badwords, self.rules.badwords, fraction)
+        rule = BadwordsFilter(
+            self.badwords or {}, self.rules.badwords, fraction, self.rules.bare_badwords_languages
+        )
         return self.judged(versions.BADWORDS, (rule.check(p) for p in pages))
 
     def split(self, pages: list[Page]) -> dict[str, list[Page]]:
-        out: dict[str, list[Page]] = {"train": [], "validation": []}
+        """split -> pages: train / validation, or mC4's `<lang>` / `<lang>-validation`."""
+        names = (
+            ["train", "validation"] if self.languages is None else language_splits(self.languages)
+        )
+        out: dict[str, list[Page]] = {name: [] for name in names}
         for p in pages:
-            split = split_of(p.normalized_url)
+            split = split_of(p.normalized_url) if self.languages is None else language_split_of(p)
             self.counters[split]["examples"] += 1
             out[split].append(p)
         return out
@@ -155,6 +173,10 @@ class LocalBuild:
             return self.filter_realnews
         if stage is Stage.URL_DEDUP:
             return self.dedup_urls
+        if stage is Stage.PARAGRAPHS:
+            return self.filter_paragraphs
+        if stage is Stage.LANGUAGES:
+            return self.filter_languages
         if stage is Stage.CLEAN:
             return lambda pages: self.clean(pages, planned.line_badwords)
         if stage is Stage.LINE_DEDUP:

@@ -33,6 +33,31 @@ class CorruptRecordError(ValueError):
     """A record (or its framing) is not what it should be; the message says where."""
 
 
+_MASK_DELTA = 0xA282EAD8
+
+
+def masked_crc32c(data: bytes) -> int:
+    """TFRecord's checksum: CRC-32C rotated right by 15 bits plus a constant."""
+    import google_crc32c
+
+    crc = google_crc32c.value(data)
+    return (((crc >> 15) | (crc << 17)) + _MASK_DELTA) & 0xFFFFFFFF
+
+
+def frame_record(data: bytes) -> bytes:
+    """One TFRecord: uint64 length, masked CRC of the length, the data, masked CRC of the data
+    (all little-endian), as TensorFlow's TFRecordWriter writes it."""
+    import struct
+
+    length = struct.pack("<Q", len(data))
+    return (
+        length
+        + struct.pack("<I", masked_crc32c(length))
+        + data
+        + struct.pack("<I", masked_crc32c(data))
+    )
+
+
 def encode_varint(n: int) -> bytes:
     """A protobuf base-128 varint: 7 bits a byte, least significant first."""
     if n < 0:

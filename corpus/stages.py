@@ -2,9 +2,10 @@
 Beam build (`pipelines.c4.build_pages`) and the in-process runner (`corpus.local`) both follow.
 
 The order is the reference `C4._get_pages_pcollection`: (read WET) length, [realnewslike
-domains], URL dedup, [clean_page], [line dedup], English, [badwords] (then the split). Brackets
-depend on the config (docs/C4.md §8); in 2.2.0 badwords is a line rule inside clean_page
-(docs/C4.md §7), so the page filter is absent there.
+domains], URL dedup, [webtextlike join], [paragraph filter], [clean_page], [line dedup],
+English (langdetect) or mC4's languages (CLD3), [badwords] (then the split). Brackets depend on
+the config (docs/C4.md §8); in 2.2.0 badwords is a line rule inside clean_page (docs/C4.md §7),
+so the page filter is absent there. mC4's badwords fraction is the version's.
 """
 
 from __future__ import annotations
@@ -23,9 +24,12 @@ class Stage(enum.StrEnum):
     LENGTH = "length"
     REALNEWS = "realnews"
     URL_DEDUP = "url_dedup"
+    WEBTEXTLIKE = "webtextlike"
+    PARAGRAPHS = "paragraphs"
     CLEAN = "clean"
     LINE_DEDUP = "line_dedup"
     ENGLISH = "english"
+    LANGUAGES = "languages"
     BADWORDS = "badwords"
 
 
@@ -34,9 +38,12 @@ NAMESPACES = {
     Stage.LENGTH: versions.TOO_LONG,
     Stage.REALNEWS: versions.REALNEWS,
     Stage.URL_DEDUP: versions.URL_DEDUP,
+    Stage.WEBTEXTLIKE: versions.WEBTEXTLIKE,
+    Stage.PARAGRAPHS: versions.PARAGRAPHS,
     Stage.CLEAN: versions.CLEAN,
     Stage.LINE_DEDUP: versions.LINE_DEDUP,
     Stage.ENGLISH: versions.ENGLISH,
+    Stage.LANGUAGES: versions.LANGUAGE,
     Stage.BADWORDS: versions.BADWORDS,
 }
 
@@ -62,18 +69,25 @@ class PlannedStage:
 
 def stage_plan(variant: Variant, rules: VersionRules) -> tuple[PlannedStage, ...]:
     """The stages between reading the WET files and the split, in the reference's order."""
-    badwords = variant.badwords_fraction > 0
+    fraction = rules.mc4_badwords_fraction if variant.multilingual else variant.badwords_fraction
+    if variant.multilingual and not fraction:
+        raise ValueError(f"multilingual C4 (mC4) does not exist in C4 {rules.version.value}")
+    badwords = fraction > 0
     line_rule = rules.badwords is BadwordsRule.LINE_UNESCAPED
     plan = [PlannedStage(Stage.LENGTH)]
     if variant.realnewslike:
         plan.append(PlannedStage(Stage.REALNEWS))
     plan.append(PlannedStage(Stage.URL_DEDUP))
+    if variant.webtextlike:
+        plan.append(PlannedStage(Stage.WEBTEXTLIKE))
+    if variant.paragraph_filter:
+        plan.append(PlannedStage(Stage.PARAGRAPHS))
     if variant.clean:
         plan.append(PlannedStage(Stage.CLEAN, line_badwords=badwords and line_rule))
     if variant.dedupe:
         min_sentences = MIN_SENTENCES_AFTER_DEDUP if variant.clean else 0
         plan.append(PlannedStage(Stage.LINE_DEDUP, min_num_sentences=min_sentences))
-    plan.append(PlannedStage(Stage.ENGLISH))
+    plan.append(PlannedStage(Stage.LANGUAGES if variant.multilingual else Stage.ENGLISH))
     if badwords and not line_rule:
-        plan.append(PlannedStage(Stage.BADWORDS, badwords_fraction=variant.badwords_fraction))
+        plan.append(PlannedStage(Stage.BADWORDS, badwords_fraction=fraction))
     return tuple(plan)

@@ -38,6 +38,21 @@ def split_of(normalized_url: str) -> str:
     return "validation" if url_hash_int(normalized_url) % VALIDATION_MODULUS == 0 else "train"
 
 
+VALIDATION_SUFFIX = "-validation"  # mC4's validation splits: `<lang>-validation`
+
+
+def language_split_of(page: Page) -> str:
+    """mC4's split of a page: its language, "-validation" added on the 0.1% of URLs."""
+    if split_of(page.normalized_url) == "validation":
+        return page.language + VALIDATION_SUFFIX
+    return page.language
+
+
+def language_splits(languages) -> list[str]:
+    """mC4's split names for the languages built: `<lang>` and `<lang>-validation` each."""
+    return [name for lang in languages for name in (lang, lang + VALIDATION_SUFFIX)]
+
+
 class RealnewsDomains:
     """The `realnewslike` rule: a page's registered domain must be listed, and when the list
     names subdomains, its subdomain must be one of them (grover's domain_to_allowed_subdomains).

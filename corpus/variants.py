@@ -1,11 +1,15 @@
 """The C4 variants (TFDS BuilderConfigs, docs/C4.md §8) as presets.
 
 `en.noblocklist` is not a TFDS config: it is AllenAI's `en` with the badwords filter off.
+`multilingual` (mC4) has no fixed badwords fraction: it is the version's (3.1.0: 0.999 soft,
+3.0.1: 1.0 hard; `versions.VersionRules.mc4_badwords_fraction`), and did not exist in 2.2.0.
 """
 
 from __future__ import annotations
 
 import dataclasses
+
+from c4forge.corpus import mc4
 
 
 @dataclasses.dataclass(frozen=True)
@@ -15,8 +19,22 @@ class Variant:
     dedupe: bool  # global line dedup (min 3 sentences after it when clean, else none)
     badwords_fraction: float  # 0: no badwords filter; 1.0: drop every matching page
     realnewslike: bool = False
+    webtextlike: bool = False  # joined with OpenWebText's URLs after URL dedup
+    multilingual: bool = False  # paragraph filter, CLD3 over mC4's languages, per-language splits
     # AllenAI's JSON layout: (train shards, validation shards).
     json_shards: tuple[int, int] = (1024, 8)
+
+    @property
+    def paragraph_filter(self) -> bool:
+        return self.multilingual
+
+    def crawls(self, version: str) -> tuple[str, ...]:
+        """The Common Crawl dumps the reference config reads (`cc_versions`) in `version`."""
+        if self.multilingual:
+            return mc4.ALL_CC_VERSIONS if version == "3.1.0" else mc4.ALL_CC_VERSIONS_V301
+        if self.webtextlike:
+            return mc4.OPENWEBTEXT_CC_VERSIONS
+        return (mc4.DEFAULT_CC_VERSION,)
 
 
 VARIANTS = {
@@ -35,6 +53,8 @@ VARIANTS = {
             realnewslike=True,
             json_shards=(512, 1),
         ),
+        Variant("webtextlike", clean=True, dedupe=True, badwords_fraction=1.0, webtextlike=True),
+        Variant("multilingual", clean=False, dedupe=True, badwords_fraction=0.0, multilingual=True),
     )
 }
 

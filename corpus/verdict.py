@@ -34,6 +34,8 @@ class Reason(enum.StrEnum):
     LOW_CONFIDENCE = "low_confidence"
     IGNORED_LANGUAGE = "ignored_language"
     BADWORDS = "badwords"  # the 3.x page filter
+    TOO_FEW_PARAGRAPHS = "too_few_paragraphs"  # mC4's paragraph_filter
+    NOT_WEBTEXT = "not_webtext"  # webtextlike: the URL is not in OpenWebText's list
 
 
 SOFT_PASSED = "soft-passed"  # a kept page's detail: a badwords match spared by the fraction
@@ -41,23 +43,26 @@ SOFT_PASSED = "soft-passed"  # a kept page's detail: a badwords match spared by 
 
 class Verdict(NamedTuple):
     """`page` is the page kept (possibly rewritten) or None; `reason` is set iff dropped.
-    `detail`: the detected language for language ID, `SOFT_PASSED` for badwords, else ""."""
+    `detail`: the detected language for English ID, `SOFT_PASSED` for badwords, why mC4's
+    language ID kept a page as "und" (a Reason value), else "". `language`: the language whose
+    list badwords checked, or the language mC4's language ID gave the page, else ""."""
 
     page: Page | None
     reason: Reason | None = None
     detail: str = ""
+    language: str = ""
 
     @property
     def kept(self) -> bool:
         return self.page is not None
 
 
-def keep(page: Page, detail: str = "") -> Verdict:
-    return Verdict(page, None, detail)
+def keep(page: Page, detail: str = "", language: str = "") -> Verdict:
+    return Verdict(page, None, detail, language)
 
 
-def drop(reason: Reason, detail: str = "") -> Verdict:
-    return Verdict(None, reason, detail)
+def drop(reason: Reason, detail: str = "", language: str = "") -> Verdict:
+    return Verdict(None, reason, detail, language)
 
 
 # The reference's name of each drop counter (3.1.0 names); "filtered:<reason>" unless listed.
@@ -65,6 +70,8 @@ _DROP_NAMES = {
     Reason.TOO_LONG: "filtered",
     Reason.BADWORD_LINE: "filtered:badword",
     Reason.BADWORDS: "filtered",
+    Reason.TOO_FEW_PARAGRAPHS: "filtered",
+    Reason.NOT_WEBTEXT: "filtered",
 }
 
 
@@ -85,7 +92,7 @@ def _names(reason: Reason | None, detail: str) -> tuple[str, ...]:
     if reason is None:
         return (SOFT_PASSED if detail == SOFT_PASSED else "passed",)
     name = _DROP_NAMES.get(reason, f"filtered:{reason.value}")
-    if reason is Reason.IGNORED_LANGUAGE:
+    if reason is Reason.IGNORED_LANGUAGE and detail:
         return (name, f"{name}-{detail}")
     return (name,)
 
@@ -95,19 +102,31 @@ def verdict_counters(
 ) -> tuple[tuple[str, str], ...]:
     """The (namespace, name) counters the reference of `version` increments by one for this
     verdict of the stage counting in `namespace` (3.1.0 namespace names)."""
-    return _counters(version, namespace, verdict.reason, verdict.detail)
+    return _counters(version, namespace, verdict.reason, verdict.detail, verdict.language)
 
 
 @functools.cache
 def _counters(
-    version: versions.C4Version, namespace: str, reason: Reason | None, detail: str
+    version: versions.C4Version, namespace: str, reason: Reason | None, detail: str, language: str
 ) -> tuple[tuple[str, str], ...]:
+    if namespace == versions.LANGUAGE:
+        return tuple((namespace, name) for name in _language_names(reason, detail, language))
     namespaces = (namespace,)
-    if namespace == versions.BADWORDS:
-        namespaces = (namespace, versions.BADWORDS_EN)
+    if namespace == versions.BADWORDS and language:
+        # `_badwords_filter` counts a page of a language with a list under both namespaces.
+        namespaces = (namespace, f"{versions.BADWORDS}-{language}")
     keys = (
         versions.counter_key(version, ns, name)
         for ns in namespaces
         for name in _names(reason, detail)
     )
     return tuple(key for key in keys if key is not None)
+
+
+def _language_names(reason: Reason | None, detail: str, language: str) -> tuple[str, ...]:
+    """mC4's `_PredictLanguageFn`: an unsure page is counted "filtered:<why>" yet kept as
+    "und" ("passed", "passed:und"); a language outside the list is dropped."""
+    if reason is not None:
+        return _names(reason, "")
+    unsure = (f"filtered:{detail}",) if detail else ()
+    return (*unsure, "passed", f"passed:{language}")

@@ -50,6 +50,12 @@ class VersionRules:
     drop_local_duplicate_lines: bool  # 2.3.0+: a line repeated within a page is kept once
     drop_empty_after_dedup: bool
     badwords: BadwordsRule
+    # mC4 (3.x): CLD3's minimum probability, the badwords fraction, the languages whose badwords
+    # match without word boundaries, and whether the allowlist of common subwords applies.
+    mc4_min_probability: float = 0.0
+    mc4_badwords_fraction: float = 0.0
+    bare_badwords_languages: frozenset[str] = frozenset()
+    badwords_allowlist: bool = False
 
 
 RULES = {
@@ -72,6 +78,9 @@ RULES = {
         drop_local_duplicate_lines=True,
         drop_empty_after_dedup=True,
         badwords=BadwordsRule.PAGE_HARD,
+        mc4_min_probability=0.7,
+        mc4_badwords_fraction=1.0,
+        bare_badwords_languages=frozenset({"th", "zh"}),
     ),
     C4Version.V3_1_0: VersionRules(
         version=C4Version.V3_1_0,
@@ -82,6 +91,10 @@ RULES = {
         drop_local_duplicate_lines=True,
         drop_empty_after_dedup=True,
         badwords=BadwordsRule.PAGE_ESCAPED,
+        mc4_min_probability=0.95,
+        mc4_badwords_fraction=0.999,
+        bare_badwords_languages=frozenset({"ja", "th", "zh"}),
+        badwords_allowlist=True,
     ),
 }
 
@@ -102,14 +115,17 @@ URL_DEDUP = "duplicate-url-filter"
 CLEAN = "clean-page"
 LINE_DEDUP = "dedupe-lines"
 ENGLISH = "english-filter"
+LANGUAGE = "language-filter"  # mC4's CLD3 stage
+PARAGRAPHS = "paragraph-filter"
+WEBTEXTLIKE = "webtextlike-filter"
 BADWORDS = "badwords-filter"
-BADWORDS_EN = BADWORDS + "-en"  # the reference counts the English filter twice
 DOWNLOAD = "download_wet_url"
 
 # 2.2.0 namespaces and names, keyed by the 3.1.0 (namespace, name). None: not counted in 2.2.0.
 _V220_NAMESPACES = {
     TOO_LONG: "is-valid-length",
     URL_DEDUP: "dedupe-urls",
+    WEBTEXTLIKE: "filter-by-webtextlike",
     ENGLISH: "detected-lang",
 }
 _V220_NAMES: dict[tuple[str, str], str | None] = {
@@ -120,6 +136,9 @@ _V220_NAMES: dict[tuple[str, str], str | None] = {
     (TOO_LONG, "passed"): None,
     (URL_DEDUP, "filtered"): "filtered-url-duplicate",
     (URL_DEDUP, "passed"): "unique-url",
+    (WEBTEXTLIKE, "filtered"): "filtered-url-notwebtextlike",
+    (WEBTEXTLIKE, "missing-page"): "missing-webtextlike",
+    (WEBTEXTLIKE, "passed"): "found-webtextlike",
     (CLEAN, "line-filtered:too_long_word"): "lines-with-too-long-word",
     (CLEAN, "line-filtered:no_endmark"): "lines-no-endmark",
     (CLEAN, "line-filtered:too_short"): "lines-too-short",

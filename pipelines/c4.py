@@ -1,8 +1,9 @@
 """The C4 build as a Beam pipeline: Common Crawl WET files -> C4 (docs/C4.md §2).
 
 Stage order as the reference `C4._get_pages_pcollection`: split WET files, then the stages of
-`corpus.stages.stage_plan` (length filter, [realnewslike domains], URL dedup, [clean_page],
-[line dedup], English langdetect, [badwords]), then the split by md5(normalized URL) % 1000.
+`corpus.stages.stage_plan` (length filter, [realnewslike domains], URL dedup, [webtextlike
+join], [paragraph filter], [clean_page], [line dedup], English langdetect or mC4's CLD3,
+[badwords]), then the split by md5(normalized URL) % 1000 (and, for mC4, by language).
 Bracketed stages depend on the config and version; `c4forge corpus build`
 (c4forge.cli.corpus_build) parses the flags into `BuildSettings` and calls `build`.
 """
@@ -15,6 +16,7 @@ import json
 from c4forge.corpus.stages import PlannedStage, Stage, stage_plan
 from c4forge.corpus.variants import Variant
 from c4forge.corpus.versions import VersionRules
+from c4forge.pipelines.outputs import DEFAULT_DOCS_PER_SHARD
 
 FORMATS = ("tfrecord", "json")
 
@@ -29,22 +31,37 @@ class BuildSettings:
     format: str
     num_shards: tuple[int, int]
     punkt_tables: dict
-    badwords: list | None
+    badwords: dict[str, list[str]] | None  # language -> words (English configs: "en" only)
     realnews_domains: dict | None
     with_rejects: bool
     scratch_dir: str | None
     download_attempts: int = 6
     download_backoff_s: float = 1.0
+    # mC4: the languages whose splits are built (and "und"), None for the English configs.
+    languages: tuple[str, ...] | None = None
+    languages_restricted: bool = False  # --languages chose them (the rest is dropped)
+    docs_per_shard: int = DEFAULT_DOCS_PER_SHARD  # mC4: shard files hold about this many pages
+    openwebtext_sources: tuple[tuple[str, str], ...] | None = None  # webtextlike's URL files
+    cc_base_url: str = "https://data.commoncrawl.org"  # resolves relative manifest lines
+
+    @property
+    def splits(self) -> list[str]:
+        from c4forge.corpus.urls import language_splits
+
+        if self.languages is None:
+            return ["train", "validation"]
+        return language_splits(self.languages)
 
 
-def build_pages(root, locations: list[str], s: BuildSettings):
-    """Adds the C4 stages to pipeline `root`; returns (split -> pages, [rejects]).
+def build_pages(root, plan, s: BuildSettings):
+    """Adds the C4 stages to pipeline `root`; returns (split -> pages, [rejects]). `plan`: the
+    WET files and manifests to read (`pipelines.inputs.InputPlan`; manifests read on workers).
 
     The stages are `corpus.stages.stage_plan` for the settings' variant and version, each mapped
     to its composite transform."""
-    import apache_beam as beam
 
     from c4forge.pipelines import transforms as t
+    from c4forge.pipelines.wet_sources import WetLocations
 
     rules, rej = s.rules, s.with_rejects
 
@@ -57,8 +74,18 @@ def build_pages(root, locations: list[str], s: BuildSettings):
             return "Realnews", t.FilterRealnewsDomains(rules, s.realnews_domains, rej)
         if stage is Stage.URL_DEDUP:
             return "DedupUrls", t.DedupUrls(rules)
+        if stage is Stage.WEBTEXTLIKE:
+            from c4forge.pipelines.openwebtext import OpenWebTextUrls
+
+            urls = root | "OpenWebText" >> OpenWebTextUrls(list(s.openwebtext_sources or ()))
+            return "Webtextlike", t.JoinWebtextlike(rules, urls, rej)
+        if stage is Stage.PARAGRAPHS:
+            return "Paragraphs", t.FilterParagraphs(rules, rej)
+        if stage is Stage.LANGUAGES:
+            selected = s.languages if s.languages_restricted else None
+            return "Languages", t.FilterLanguages(rules, selected, rej)
         if stage is Stage.CLEAN:
-            line_badwords = s.badwords if planned.line_badwords else None
+            line_badwords = s.badwords["en"] if planned.line_badwords else None
             return "Clean", t.CleanPages(rules, s.punkt_tables, line_badwords, rej)
         if stage is Stage.LINE_DEDUP:
             min_sentences = planned.min_num_sentences
@@ -72,7 +99,14 @@ def build_pages(root, locations: list[str], s: BuildSettings):
 
     pages = (
         root
-        | "WetFiles" >> beam.Create(locations, reshuffle=False)
+        | "Inputs"
+        >> WetLocations(
+            plan,
+            cc_base_url=s.cc_base_url,
+            scratch_dir=s.scratch_dir,
+            attempts=s.download_attempts,
+            backoff_s=s.download_backoff_s,
+        )
         | "ReadWet"
         >> t.ReadWetFiles(
             rules,
@@ -90,15 +124,24 @@ def build_pages(root, locations: list[str], s: BuildSettings):
         else:
             rejects.append(result[t.REJECTS])
             pages = result["pages"]
+    if s.languages is not None:
+        return pages | "Split" >> t.SplitLanguages(), rejects
     splits = pages | "Split" >> t.SplitPages()
     return {"train": splits.train, "validation": splits.validation}, rejects
 
 
 def write_outputs(splits, rejects, s: BuildSettings) -> None:
+    """`splits`: split -> pages (English configs), or (split, page) pairs (mC4)."""
     import apache_beam as beam
 
     from c4forge.pipelines import outputs
 
+    if s.languages is not None:
+        from c4forge.pipelines.sharded_write import WriteShardedSplits
+
+        _ = splits | "Write" >> WriteShardedSplits(s.output, s.format, s.docs_per_shard)
+        _write_rejects(rejects, s)
+        return
     for (name, pages), shards in zip(splits.items(), s.num_shards, strict=True):
         prefix = f"{s.output}/c4-{name}"
         if s.format == "json":
@@ -122,6 +165,12 @@ def write_outputs(splits, rejects, s: BuildSettings) -> None:
                     prefix + ".tfrecord", num_shards=shards, shard_name_template="-SSSSS-of-NNNNN"
                 )
             )
+    _write_rejects(rejects, s)
+
+
+def _write_rejects(rejects, s: BuildSettings) -> None:
+    import apache_beam as beam
+
     if s.with_rejects and rejects:
         _ = (
             rejects
@@ -132,12 +181,12 @@ def write_outputs(splits, rejects, s: BuildSettings) -> None:
         )
 
 
-def build(settings: BuildSettings, locations: list[str], options):
+def build(settings: BuildSettings, plan, options):
     """Runs the build to the end; returns Beam's PipelineResult."""
     import apache_beam as beam
 
     pipeline = beam.Pipeline(options=options)
-    splits, rejects = build_pages(pipeline, locations, settings)
+    splits, rejects = build_pages(pipeline, plan, settings)
     write_outputs(splits, rejects, settings)
     result = pipeline.run()
     result.wait_until_finish()

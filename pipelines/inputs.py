@@ -1,7 +1,14 @@
 """The pipeline's input layer: which WET files to read, and how to open one.
 
-``expand_inputs`` turns what the user typed (``--input``, repeatable, and ``--crawl``,
-``--max-files``) into the sorted, de-duplicated list of WET file locations:
+``plan_inputs`` turns what the user typed (``--input``, repeatable, ``--crawl``, several, and
+``--max-files``) into an ``InputPlan``: the WET file locations resolved on the launcher
+(``files``) and the Common Crawl manifests left for the workers to read (``manifests``, see
+``pipelines.wet_sources.WetLocations``). One dump lists 64k-90k WET files, so reading the 86
+manifests of mC4 on the launcher would put ~6M paths into the job graph, far over Dataflow's
+10 MB (tensorflow/datasets#2711, docs/C4.md §14); the reference TFDS ``c4.py:630-637`` reads
+its manifests inside the pipeline too (``ReadAllFromText``). ``expand_inputs`` is the same
+expansion done entirely on the launcher: the sorted, de-duplicated list of WET file locations.
+The rules both follow:
 
 * **Local paths, ``gs://`` and ``s3://`` paths, and globs over any of them** are expanded with
   ``apache_beam.io.filesystems.FileSystems.match`` (one pattern at a time, since Beam picks the
@@ -15,9 +22,13 @@
   starts with the gzip magic — and each non-blank line becomes ``cc_base_url + "/" + line``.
   A line that already carries a scheme (``https://…``, ``gs://…``) or is an absolute path
   (``/…``) is taken as it is.
-* **``crawl="CC-MAIN-YYYY-WW"``** adds the manifest
-  ``{cc_base_url}/crawl-data/{crawl}/wet.paths.gz``. The id must match
-  ``^CC-MAIN-\\d{4}-\\d{2}$``.
+* **``crawls=["CC-MAIN-YYYY-WW", ...]``** (``expand_inputs``: also ``crawl=`` for one) adds
+  the manifest ``{cc_base_url}/crawl-data/{crawl}/wet.paths.gz`` of each crawl. An id must
+  match ``^CC-MAIN-\\d{4}-\\d{2}$``.
+* ``plan_inputs`` opens no manifest (no network, no launcher memory per WET file) unless
+  ``max_files`` is given: a sample needs the full list, so then every manifest is read on the
+  launcher, the sample is taken as below and the plan has ``manifests=()``. A plan with no
+  files and no manifests is an error.
 * ``cc_base_url`` defaults to ``CC_BASE_URL`` (``https://data.commoncrawl.org``). The command
   line reads ``C4FORGE_CC_BASE_URL`` at call time (see ``cc_base_url_from_env``) and passes it
   in, so tests can point the crawl at a local server.
@@ -59,6 +70,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gzip
 import http.client
 import os
@@ -82,6 +94,7 @@ __all__ = [
     "CC_BASE_URL_ENV",
     "CRAWL_ID_RE",
     "DownloadError",
+    "InputPlan",
     "cc_base_url_from_env",
     "crawl_manifest_url",
     "download",
@@ -89,7 +102,9 @@ __all__ = [
     "has_scheme",
     "is_manifest",
     "is_url",
+    "manifest_locations",
     "open_input",
+    "plan_inputs",
     "read_all",
     "sample_evenly",
 ]
@@ -176,7 +191,7 @@ def crawl_manifest_url(crawl: str, cc_base_url: str = CC_BASE_URL) -> str:
 
 
 # --------------------------------------------------------------------------------------------
-# expand_inputs
+# plan_inputs and expand_inputs
 
 
 def sample_evenly(items: list[str], n: int) -> list[str]:
@@ -218,16 +233,97 @@ def _resolve(line: str, cc_base_url: str) -> str:
     return f"{cc_base_url.rstrip('/')}/{line.lstrip('/')}"
 
 
+def manifest_locations(data: bytes, cc_base_url: str = CC_BASE_URL) -> list[str]:
+    """The WET file locations a manifest's raw bytes list, in the manifest's order.
+
+    Gunzipped when ``data`` starts with the gzip magic; each non-blank line, stripped, is put
+    under ``cc_base_url`` unless it has a scheme or is an absolute path. Raises ``zlib.error``,
+    ``EOFError`` or ``UnicodeDecodeError`` on a corrupt manifest.
+    """
+    return [_resolve(line, cc_base_url) for line in _manifest_lines(data)]
+
+
 def _read_manifest(location: str, cc_base_url: str, **download_kw) -> list[str]:
     try:
         with open_input(location, **download_kw) as f:
             data = f.read()
-        lines = _manifest_lines(data)
+        files = manifest_locations(data, cc_base_url)
     except (OSError, EOFError, zlib.error, UnicodeDecodeError) as e:  # DownloadError included
         raise ValueError(f"cannot read the manifest {location!r}: {e}") from e
-    if not lines:
+    if not files:
         raise ValueError(f"manifest {location!r} lists no files")
-    return [_resolve(line, cc_base_url) for line in lines]
+    return files
+
+
+@dataclasses.dataclass(frozen=True)
+class InputPlan:
+    """Where the WET files come from: resolved on the launcher, or listed by manifests.
+
+    ``files``: WET file locations, sorted and de-duplicated (local matches absolute, ``gs://``,
+    ``s3://``, http(s) URLs). ``manifests``: ``wet.paths(.gz)`` locations, sorted and
+    de-duplicated, not opened yet: each worker that gets one lists its WET files.
+    """
+
+    files: tuple[str, ...]
+    manifests: tuple[str, ...]
+
+
+_NO_INPUT = "no input files: give --input PATH|GLOB|URL|MANIFEST or --crawl ID"
+
+
+def _check_max_files(max_files: int | None) -> None:
+    if max_files is not None and (
+        isinstance(max_files, bool) or not isinstance(max_files, int) or max_files < 1
+    ):
+        raise ValueError(f"max_files must be an integer >= 1, got {max_files!r}")
+
+
+def plan_inputs(
+    inputs: list[str],
+    crawls: list[str] | tuple[str, ...] = (),
+    max_files: int | None = None,
+    cc_base_url: str = CC_BASE_URL,
+    *,
+    scratch_dir: str | None = None,
+    attempts: int = DEFAULT_ATTEMPTS,
+    backoff_s: float = DEFAULT_BACKOFF_S,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+) -> InputPlan:
+    """The ``InputPlan`` of ``inputs`` and ``crawls``; manifests stay unread (see module doc).
+
+    Globs are matched here (a pattern matching nothing is an error now, not on a worker).
+    With ``max_files`` every manifest is read here (the keyword-only arguments are then used
+    to download them, see ``open_input``) and the plan holds the sample alone.
+    """
+    if isinstance(inputs, str):  # a lone string would otherwise be iterated character-wise
+        inputs = [inputs]
+    if isinstance(crawls, str):
+        crawls = [crawls]
+    _check_max_files(max_files)
+    manifests = {crawl_manifest_url(crawl, cc_base_url) for crawl in crawls or ()}
+    files: set[str] = set()
+    for raw in inputs or []:
+        location = raw.strip()
+        if not location:
+            continue
+        for path in [location] if is_url(location) else _match(location):
+            (manifests if is_manifest(path) else files).add(path)
+    if max_files is not None:
+        download_kw = {
+            "scratch_dir": scratch_dir,
+            "attempts": attempts,
+            "backoff_s": backoff_s,
+            "timeout_s": timeout_s,
+        }
+        for manifest in sorted(manifests):
+            files.update(_read_manifest(manifest, cc_base_url, **download_kw))
+        manifests = set()
+        if not files:
+            raise ValueError(_NO_INPUT)
+        return InputPlan(files=tuple(sample_evenly(sorted(files), max_files)), manifests=())
+    if not files and not manifests:
+        raise ValueError(_NO_INPUT)
+    return InputPlan(files=tuple(sorted(files)), manifests=tuple(sorted(manifests)))
 
 
 def expand_inputs(
@@ -236,55 +332,33 @@ def expand_inputs(
     max_files: int | None = None,
     cc_base_url: str = CC_BASE_URL,
     *,
+    crawls: list[str] | tuple[str, ...] = (),
     scratch_dir: str | None = None,
     attempts: int = DEFAULT_ATTEMPTS,
     backoff_s: float = DEFAULT_BACKOFF_S,
     timeout_s: float = DEFAULT_TIMEOUT_S,
 ) -> list[str]:
-    """The sorted, de-duplicated WET file locations named by ``inputs`` and ``crawl``.
+    """The sorted, de-duplicated WET file locations named by ``inputs``, ``crawl`` and
+    ``crawls``, every manifest read here, on the launcher.
 
     See the module docstring for the rules. The keyword-only arguments are used when a
-    manifest has to be downloaded (see ``open_input``).
+    manifest has to be downloaded (see ``open_input``). For a job over many crawls use
+    ``plan_inputs`` and ``WetLocations``, which leave the manifests to the workers.
     """
-    if isinstance(inputs, str):  # a lone string would otherwise be iterated character-wise
-        inputs = [inputs]
-    if max_files is not None and (
-        isinstance(max_files, bool) or not isinstance(max_files, int) or max_files < 1
-    ):
-        raise ValueError(f"max_files must be an integer >= 1, got {max_files!r}")
+    if isinstance(crawls, str):
+        crawls = [crawls]
+    all_crawls = [*([] if crawl is None else [crawl]), *crawls]
     download_kw = {
         "scratch_dir": scratch_dir,
         "attempts": attempts,
         "backoff_s": backoff_s,
         "timeout_s": timeout_s,
     }
-    locations = list(inputs or [])
-    if crawl is not None:
-        locations.append(crawl_manifest_url(crawl, cc_base_url))
-
-    found: set[str] = set()
-    for raw in locations:
-        location = raw.strip()
-        if not location:
-            continue
-        if is_url(location):
-            if is_manifest(location):
-                found.update(_read_manifest(location, cc_base_url, **download_kw))
-            else:
-                found.add(location)
-            continue
-        for path in _match(location):
-            if is_manifest(path):
-                found.update(_read_manifest(path, cc_base_url, **download_kw))
-            else:
-                found.add(path)
-
-    files = sorted(found)
-    if not files:
-        raise ValueError("no input files: give --input PATH|GLOB|URL|MANIFEST or --crawl ID")
-    if max_files is not None:
-        files = sample_evenly(files, max_files)
-    return files
+    plan = plan_inputs(inputs, all_crawls, max_files, cc_base_url, **download_kw)
+    found = set(plan.files)  # with max_files the plan is the sample and has no manifests
+    for manifest in plan.manifests:
+        found.update(_read_manifest(manifest, cc_base_url, **download_kw))
+    return sorted(found)
 
 
 # --------------------------------------------------------------------------------------------

@@ -68,6 +68,29 @@ def default_runner_options(options):
     return options
 
 
+# Dataflow workers lack Debian's protobuf headers that gcld3's sdist builds against: they get the
+# same CLD3 model from wheels (module `gcld3` too).
+WORKER_CLD3_REQUIREMENT = "cld3-py==3.1.0"
+
+
+def add_worker_requirements(options, requirements: list[str], scratch_dir: str) -> str | None:
+    """On Dataflow, has workers pip-install `requirements` at start-up (a requirements file
+    written to `scratch_dir`; not pre-downloaded on the launcher). Returns the file's path, or
+    None when the user gave a requirements file of their own (theirs must then list them)."""
+    from apache_beam.options.pipeline_options import SetupOptions
+
+    setup = options.view_as(SetupOptions)
+    if not is_dataflow(options) or setup.requirements_file:
+        return None
+    path = os.path.join(scratch_dir, "worker-requirements.txt")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("".join(r + "\n" for r in requirements))
+    setup.requirements_file = path
+    if not setup.requirements_cache:
+        setup.requirements_cache = "skip"
+    return path
+
+
 def project_file() -> str:
     """The project's pyproject.toml, which Beam builds into the sdist staged for workers."""
     return os.path.join(project_root(), "pyproject.toml")

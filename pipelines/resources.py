@@ -15,7 +15,15 @@ import json
 import os
 import zipfile
 
-from c4forge.corpus.badwords import EN_BADWORDS_SHA256, EN_BADWORDS_URL, parse_badwords
+from c4forge.corpus.badwords import (
+    BADWORDS_LANGS,
+    BADWORDS_SHA256,
+    EN_BADWORDS_SHA256,
+    EN_BADWORDS_URL,
+    badwords_url,
+    merge_badwords,
+    parse_badwords,
+)
 from c4forge.corpus.sentences import PUNKT_SUBDIR, PUNKT_TABLES, read_punkt_tables
 
 PUNKT_TAB_URL = (
@@ -70,6 +78,44 @@ def load_badwords(path: str | None) -> list[str]:
         return parse_badwords(data, checksum)
     except ValueError as e:
         raise ResourceError(str(e)) from None
+
+
+def load_badwords_lists(
+    en_path: str | None,
+    badwords_dir: str | None,
+    languages: list[str] | None = None,
+    allowlist: bool = False,
+) -> dict[str, list[str]]:
+    """mC4's per-language lists (`corpus.badwords.merge_badwords`): English from `en_path` (else
+    fetched at 25e679f), every other list file of the reference from `badwords_dir/<name>`
+    (else fetched at 5faf2ba), sha256-checked when fetched. `languages`: only the lists these
+    languages use (by code before "-"); None: all."""
+    wanted = None if languages is None else {lang.split("-")[0] for lang in languages}
+    names = [n for n in BADWORDS_LANGS if wanted is None or n.split("-")[0] in wanted]
+    files: dict[str, list[str]] = {}
+    missing = []
+    for name in names:
+        if name == "en":
+            files[name] = load_badwords(en_path)
+            continue
+        if badwords_dir:
+            path = os.path.join(badwords_dir, name)
+            if not os.path.isfile(path):
+                missing.append(name)
+                continue
+            data, checksum = _read_path(path, "badwords"), None
+        else:
+            data, checksum = _read_url(badwords_url(name)), BADWORDS_SHA256[name]
+        try:
+            files[name] = parse_badwords(data, checksum)
+        except ValueError as e:
+            raise ResourceError(f"badwords list {name!r}: {e}") from None
+    if missing:
+        raise ResourceError(
+            f"--badwords-dir {badwords_dir!r} lacks the LDNOOBW list files {', '.join(missing)} "
+            "(the reference reads them at commit 5faf2ba)"
+        )
+    return merge_badwords(files, allowlist)
 
 
 def load_punkt_tables(nltk_data_dir: str | None) -> dict[str, str]:

@@ -20,9 +20,10 @@ from c4forge.corpus.clean import CleanConfig, clean_page
 from c4forge.corpus.langid import EnglishDetector
 from c4forge.corpus.length import check_length
 from c4forge.corpus.page import Page
+from c4forge.corpus.paragraphs import check_paragraphs
 from c4forge.corpus.sentences import SentenceCounter
-from c4forge.corpus.urls import RealnewsDomains, split_of
-from c4forge.corpus.verdict import Verdict, reason_name, verdict_counters
+from c4forge.corpus.urls import RealnewsDomains, language_split_of, split_of
+from c4forge.corpus.verdict import Reason, Verdict, drop, keep, reason_name, verdict_counters
 from c4forge.corpus.versions import VersionRules
 from c4forge.corpus.wet import DEFAULT_MAX_PAGE_CHARS, split_wet_stream
 
@@ -249,6 +250,68 @@ class DedupUrls(beam.PTransform):
         )
 
 
+class _ParagraphsFn(_StageFn):
+    namespace = versions.PARAGRAPHS
+
+    def process(self, page: Page):
+        return self.judged(page, check_paragraphs(page))
+
+
+class FilterParagraphs(beam.PTransform):
+    """mC4's `paragraph_filter`: 3+ lines, the 3 longest of 200+ characters."""
+
+    def __init__(self, rules, with_rejects=False):
+        super().__init__()
+        self._fn = _ParagraphsFn(rules, with_rejects)
+
+    def expand(self, pages):
+        return pages | beam.ParDo(self._fn).with_outputs(REJECTS, main="pages")
+
+
+class _WebtextlikeFn(_StageFn):
+    """`filter_by_webtextlike` on one normalized URL: its pages (at most one after URL dedup)
+    and whether OpenWebText lists it."""
+
+    namespace = versions.WEBTEXTLIKE
+
+    def process(self, element):
+        _, joined = element
+        pages = list(joined["pages"])
+        listed = any(True for _ in joined["urls"])
+        if not pages:
+            if listed:
+                self.count("missing-page")
+            return
+        for page in pages:
+            verdict = keep(page) if listed else drop(Reason.NOT_WEBTEXT)
+            yield from self.judged(page, verdict)
+
+
+class JoinWebtextlike(beam.PTransform):
+    """Keeps the pages whose normalized URL is one of OpenWebText's (normalized) URLs: the
+    reference's CoGroupByKey + `filter_by_webtextlike`, after URL dedup."""
+
+    def __init__(self, rules, urls, with_rejects=False):
+        super().__init__()
+        self._urls = urls  # PCollection of normalized URLs
+        self._fn = _WebtextlikeFn(rules, with_rejects)
+
+    def expand(self, pages):
+        # Each URL once (a combine): no key then holds more than a page and a URL, however often
+        # the list repeats a URL; the counters are per key, so nothing else changes.
+        keyed_urls = (
+            self._urls
+            | "UniqueUrls" >> beam.Distinct()
+            | "KeyUrls" >> beam.Map(lambda url: (url, None))
+        )
+        keyed_pages = pages | "KeyPages" >> beam.Map(lambda p: (p.normalized_url, p))
+        return (
+            {"pages": keyed_pages, "urls": keyed_urls}
+            | "JoinUrls" >> beam.CoGroupByKey()
+            | "Filter" >> beam.ParDo(self._fn).with_outputs(REJECTS, main="pages")
+        )
+
+
 class _CleanFn(_StageFn):
     namespace = versions.CLEAN
 
@@ -337,7 +400,10 @@ class _RemoveLinesFn(_StageFn):
 
     def setup(self) -> None:
         super().setup()
-        self.sentences = SentenceCounter.from_tables(self.punkt_tables)
+        # Punkt only where pages need a sentence minimum after dedup (not mC4, min 0).
+        self.sentences = (
+            SentenceCounter.from_tables(self.punkt_tables) if self.min_num_sentences else None
+        )
 
     def process(self, element):
         _, joined = element
@@ -435,37 +501,89 @@ class FilterEnglish(beam.PTransform):
         return pages | beam.ParDo(self._fn).with_outputs(REJECTS, main="pages")
 
 
+class _LanguagesFn(_StageFn):
+    """CLD3 per page (`detect_languages`); then the `--languages` selection, if any, which
+    drops the other languages' pages under the project's own counter (not the reference's)."""
+
+    namespace = versions.LANGUAGE
+
+    def __init__(self, rules, selected=None, with_rejects=False):
+        super().__init__(rules, with_rejects)
+        self.selected = None if selected is None else frozenset(selected)
+
+    def setup(self) -> None:
+        from c4forge.corpus.cld3 import LanguageIdentifier
+        from c4forge.corpus.mc4 import MC4_LANGUAGES
+
+        super().setup()
+        self.identifier = LanguageIdentifier(MC4_LANGUAGES, self.rules.mc4_min_probability)
+        self.unselected = Metrics.counter(SELECTION_NAMESPACE, "filtered:not_selected")
+
+    def process(self, page: Page):
+        for out in self.judged(page, self.identifier.verdict(page)):
+            unselected = self.selected is not None and isinstance(out, Page)
+            if unselected and out.language not in self.selected:
+                self.unselected.inc()
+                continue
+            yield out
+
+
+SELECTION_NAMESPACE = "c4forge-languages"  # ours: pages of languages left out by --languages
+
+
+class FilterLanguages(beam.PTransform):
+    """mC4's language ID: CLD3, pages tagged with their language or "und"; `selected`: keep
+    only these languages (None: all of mC4's)."""
+
+    def __init__(self, rules, selected=None, with_rejects=False):
+        super().__init__()
+        self._fn = _LanguagesFn(rules, selected, with_rejects)
+
+    def expand(self, pages):
+        return pages | beam.ParDo(self._fn).with_outputs(REJECTS, main="pages")
+
+
 class _BadwordsFn(_StageFn):
     namespace = versions.BADWORDS
 
-    def __init__(self, rules, words, fraction, with_rejects=False):
+    def __init__(self, rules, lists, fraction, with_rejects=False):
         super().__init__(rules, with_rejects)
-        self.words = words
+        self.lists = lists
         self.fraction = fraction
 
     def setup(self) -> None:
         super().setup()
-        self.filter = badwords_lib.BadwordsFilter(self.words, self.rules.badwords, self.fraction)
+        self.filter = badwords_lib.BadwordsFilter(
+            self.lists, self.rules.badwords, self.fraction, self.rules.bare_badwords_languages
+        )
 
     def process(self, page: Page):
         return self.judged(page, self.filter.check(page))
 
 
 class FilterBadwords(beam.PTransform):
-    """The 3.x final badwords filter (English list)."""
+    """The 3.x final badwords filter: `lists` maps a language to its words."""
 
-    def __init__(self, rules, words, fraction, with_rejects=False):
+    def __init__(self, rules, lists, fraction, with_rejects=False):
         super().__init__()
-        self._fn = _BadwordsFn(rules, words, fraction, with_rejects)
+        self._fn = _BadwordsFn(rules, lists, fraction, with_rejects)
 
     def expand(self, pages):
         return pages | beam.ParDo(self._fn).with_outputs(REJECTS, main="pages")
 
 
+CHARS_NAMESPACE = "c4forge-split-chars"  # ours: characters written per split
+
+
+def _count_split(split: str, page: Page) -> None:
+    Metrics.counter(split, "examples").inc()
+    Metrics.counter(CHARS_NAMESPACE, split).inc(len(page.text))
+
+
 class _SplitFn(beam.DoFn):
     def process(self, page: Page):
         split = split_of(page.normalized_url)
-        Metrics.counter(split, "examples").inc()
+        _count_split(split, page)
         yield beam.pvalue.TaggedOutput(split, page)
 
 
@@ -474,3 +592,17 @@ class SplitPages(beam.PTransform):
 
     def expand(self, pages):
         return pages | beam.ParDo(_SplitFn()).with_outputs("train", "validation")
+
+
+class _LanguageSplitFn(beam.DoFn):
+    def process(self, page: Page):
+        split = language_split_of(page)
+        _count_split(split, page)
+        yield split, page
+
+
+class SplitLanguages(beam.PTransform):
+    """mC4: (split, page) with split `<lang>` or `<lang>-validation` (md5 % 1000 == 0)."""
+
+    def expand(self, pages):
+        return pages | beam.ParDo(_LanguageSplitFn())

@@ -80,6 +80,7 @@ def build_args(inputs, output, *extra) -> list[str]:
     args = []
     for i in inputs:
         args += ["--input", str(i)]
+    shards = [] if "multilingual" in extra else ["--num-shards", "2,1"]  # mC4 sizes its shards
     return [
         *args,
         "--output",
@@ -88,8 +89,7 @@ def build_args(inputs, output, *extra) -> list[str]:
         str(NLTK_DATA),
         "--badwords",
         str(BADWORDS_EN),
-        "--num-shards",
-        "2,1",
+        *shards,
         "--direct_running_mode=in_memory",
         "--direct_num_workers=1",
         "--no-report",
@@ -134,6 +134,7 @@ CONFIGS = {  # clean, dedupe, badwords fraction
     "en": (True, True, 1.0),
     "en.noclean": (False, False, 0.0),
     "en.noblocklist": (True, True, 0.0),
+    "webtextlike": (True, True, 1.0),  # and the join with OpenWebText's URLs
 }
 
 
@@ -146,9 +147,12 @@ class ReferenceC4:
     Use as a context manager: the patches are undone on exit.
     """
 
-    def __init__(self, config: str, badwords_path: Path = BADWORDS_EN) -> None:
+    def __init__(
+        self, config: str, badwords_path: Path = BADWORDS_EN, webtext_urls: list | None = None
+    ) -> None:
         self.clean_pages, self.dedupe, self.fraction = CONFIGS[config]
         self.badwords_path = badwords_path
+        self.webtext_urls = webtext_urls  # the URL lines as ReadFromText gives them
         self.counters: dict = collections.defaultdict(collections.Counter)
 
     def __enter__(self):
@@ -189,20 +193,23 @@ class ReferenceC4:
             groups.setdefault(p.normalized_url, []).append(p)
         return [self.ref.select_newest_page(g) for g in groups.values()]
 
+    def join_webtext(self, pages):
+        """`CoGroupByKey` of pages and normalized OpenWebText URLs + `filter_by_webtextlike`."""
+        ref = self.ref
+        joined: dict = collections.defaultdict(lambda: {"pages": [], "webtextlike_urls": []})
+        for p in pages:
+            joined[p.normalized_url]["pages"].append(p)
+        for url in self.webtext_urls:
+            joined[ref.normalize_url(url)]["webtextlike_urls"].append(ref.PageFeatures())
+        return [q for item in joined.items() for q in ref.filter_by_webtextlike(item)]
+
     def clean(self, pages):
         citation = re.compile(r"\[\d*\]|\[edit\]|\[citation needed\]")
         return [q for p in pages for q in self.ref.clean_page(p, citation)]
 
     def dedup_lines(self, pages):
         ref = self.ref
-        owner: dict = {}
-        for p in pages:
-            for h, url in ref._emit_url_to_lines(p):
-                if h not in owner or ref._hash_text(url) < ref._hash_text(owner[h]):
-                    owner[h] = url
-        kept = collections.defaultdict(list)
-        for h, url in owner.items():
-            kept[url].append(h)
+        kept = line_owners(ref, pages)
         inc = self.counter("dedupe-lines")
         min_sentences = 3 if self.clean_pages else 0
         return [
@@ -232,6 +239,8 @@ class ReferenceC4:
 
     def stages(self):
         out = [("length", self.filter_length), ("url_dedup", self.dedup_urls)]
+        if self.webtext_urls is not None:
+            out.append(("webtextlike", self.join_webtext))
         if self.clean_pages:
             out.append(("clean", self.clean))
         if self.dedupe:
@@ -242,9 +251,23 @@ class ReferenceC4:
         return out
 
 
-def reference_build(wet_paths, config: str):
+def line_owners(ref, pages) -> dict:
+    """The reference's line vote (`Top.PerKey(1)` over `_emit_url_to_lines`, inverted): URL key
+    -> the hashes of the lines that page keeps (min md5 of the URL key wins)."""
+    owner: dict = {}
+    for p in pages:
+        for h, url in ref._emit_url_to_lines(p):
+            if h not in owner or ref._hash_text(url) < ref._hash_text(owner[h]):
+                owner[h] = url
+    kept = collections.defaultdict(list)
+    for h, url in owner.items():
+        kept[url].append(h)
+    return kept
+
+
+def reference_build(wet_paths, config: str, webtext_urls: list | None = None):
     """({(split, url, text)}, {namespace: {name: count}}) of the reference on `wet_paths`."""
-    with ReferenceC4(config) as ref:
+    with ReferenceC4(config, webtext_urls=webtext_urls) as ref:
         pages = ref.read(wet_paths)
         for _, stage in ref.stages():
             pages = stage(pages)

@@ -20,10 +20,11 @@ def test_several_inputs_after_one_flag_reach_the_build(shared_data, tmp_path):
     wet = sorted((c4_testing.FIXTURE_WET).glob("*.warc.wet.gz"))
     assert len(wet) >= 2
     argv = c4_testing.build_args([], tmp_path / "out")
-    settings, locations, _, _ = corpus_build.resolve(
+    settings, plan, _, _ = corpus_build.resolve(
         ["--input", *map(str, wet), *argv, "--config", "en.noclean"]
     )
-    assert locations == [str(p) for p in wet]
+    assert plan.files == tuple(str(p) for p in wet)
+    assert plan.manifests == ()
     assert settings.variant.name == "en.noclean"
 
 
@@ -40,3 +41,27 @@ def test_bad_shard_counts_are_one_line(shards, capsys, tmp_path):
     assert corpus_build.main(argv) == 2
     (line,) = capsys.readouterr().err.strip().splitlines()
     assert line.startswith("c4forge corpus build: error: --num-shards")
+
+
+@pytest.mark.parametrize(
+    ("flags", "expected"),
+    [
+        (["--crawl", "CC-MAIN-2019-18"], ["CC-MAIN-2019-18"]),
+        (["--crawl", "CC-MAIN-2019-18,CC-MAIN-2019-22", "--crawl", "CC-MAIN-2018-34"], None),
+        (["--crawl", "all", "--config", "webtextlike"], None),
+    ],
+)
+def test_crawls_are_manifests_for_the_workers(flags, expected, shared_data, tmp_path):
+    from c4forge.corpus import mc4
+
+    argv = [*c4_testing.build_args([], tmp_path / "out"), *flags]
+    if "webtextlike" in flags:
+        argv += ["--openwebtext-urls", str(c4_testing.BADWORDS_EN)]  # any text file will do
+    _, plan, _, _ = corpus_build.resolve(argv)
+    crawls = [m.split("/crawl-data/")[1].split("/")[0] for m in plan.manifests]
+    if expected is None and "webtextlike" in flags:
+        expected = sorted(f"CC-MAIN-{d}" for d in mc4.OPENWEBTEXT_CC_VERSIONS)
+    elif expected is None:
+        expected = ["CC-MAIN-2018-34", "CC-MAIN-2019-18", "CC-MAIN-2019-22"]
+    assert crawls == expected
+    assert plan.files == ()

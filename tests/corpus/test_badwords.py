@@ -11,16 +11,21 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from c4forge.corpus import versions
 from c4forge.corpus.badwords import (
+    BADWORDS_LANGS,
+    BADWORDS_SHA256,
     EN_BADWORDS_SHA256,
     BadwordsFilter,
     BadwordsMatcher,
+    badwords_url,
     compile_badwords,
+    merge_badwords,
     parse_badwords,
 )
 from c4forge.corpus.page import Page
 from c4forge.corpus.urls import normalize_url
-from c4forge.corpus.verdict import Reason, reason_name
+from c4forge.corpus.verdict import Reason, reason_name, verdict_counters
 from c4forge.corpus.versions import BadwordsRule
 
 import c4_testing
@@ -196,7 +201,7 @@ URLS = [f"example.com/page/{i}" for i in range(400)]
 def verdict_of(f: BadwordsFilter, text: str, normalized_url: str) -> str:
     """The reference's counter name for the filter's verdict on a page (and whether it keeps
     exactly the pages it does not count as "filtered")."""
-    verdict = f.check(Page("http://" + normalized_url, normalized_url, text))
+    verdict = f.check(Page("http://" + normalized_url, normalized_url, text, language="en"))
     name = reason_name(verdict)
     assert verdict.kept == (name != "filtered")
     assert (verdict.reason is Reason.BADWORDS) == (name == "filtered")
@@ -205,14 +210,15 @@ def verdict_of(f: BadwordsFilter, text: str, normalized_url: str) -> str:
 
 @pytest.mark.parametrize("rule", PAGE_RULES)
 def test_fraction_one_drops_every_match(rule):
-    f = BadwordsFilter(WORDS, rule, 1.0)
+    f = BadwordsFilter({"en": WORDS}, rule, 1.0)
     assert {verdict_of(f, "the ass.", u) for u in URLS} == {"filtered"}
     assert {verdict_of(f, "The ASS.", u) for u in URLS} == {"filtered"}  # the text is lower-cased
     assert {verdict_of(f, "the mass.", u) for u in URLS} == {"passed"}
 
 
 def test_fraction_half_soft_passes_odd_md5():
-    f = BadwordsFilter(WORDS, BadwordsRule.PAGE_ESCAPED, 0.5)  # (1, 2): kept iff md5 % 2 >= 1
+    # 0.5 = (1, 2): kept iff md5 % 2 >= 1
+    f = BadwordsFilter({"en": WORDS}, BadwordsRule.PAGE_ESCAPED, 0.5)
     verdicts = {u: verdict_of(f, "the ass.", u) for u in URLS}
     for u, v in verdicts.items():
         assert v == ("soft-passed" if md5_int(u) % 2 == 1 else "filtered")
@@ -221,7 +227,7 @@ def test_fraction_half_soft_passes_odd_md5():
 
 
 def test_fraction_mc4():
-    f = BadwordsFilter(WORDS, BadwordsRule.PAGE_ESCAPED, 0.999)
+    f = BadwordsFilter({"en": WORDS}, BadwordsRule.PAGE_ESCAPED, 0.999)
     num, den = (0.999).as_integer_ratio()
     for u in URLS:
         expected = "soft-passed" if md5_int(u) % den >= num else "filtered"
@@ -231,7 +237,7 @@ def test_fraction_mc4():
 @pytest.mark.parametrize("fraction", [0.0, -0.5, 1.5])
 def test_fraction_out_of_range(fraction):
     with pytest.raises(ValueError, match="fraction"):
-        BadwordsFilter(WORDS, BadwordsRule.PAGE_ESCAPED, fraction)
+        BadwordsFilter({"en": WORDS}, BadwordsRule.PAGE_ESCAPED, fraction)
 
 
 # --- differential: the 697 real pages -----------------------------------------------------------
@@ -257,7 +263,7 @@ def test_dolma_verdicts_equal_reference(fraction, dolma_pages, en_words, monkeyp
 
     monkeypatch.setattr(c4_utils, "get_counter_inc_fn", get_counter_inc_fn)
     keep = c4_utils.get_badwords_filter_fn({"en": set(en_words)}, fraction)
-    ours = BadwordsFilter(en_words, BadwordsRule.PAGE_ESCAPED, fraction)
+    ours = BadwordsFilter({"en": en_words}, BadwordsRule.PAGE_ESCAPED, fraction)
     got: collections.Counter = collections.Counter()
     for url, text in dolma_pages:
         before = dict(counters["badwords-filter"])
@@ -284,3 +290,55 @@ def test_hard_and_escaped_agree_on_the_real_list(dolma_pages, matchers):
             matchers[BadwordsRule.PAGE_ESCAPED][1].matches(lower)
             == found[BadwordsRule.PAGE_ESCAPED]
         )
+
+
+# --- every language (mC4) ------------------------------------------------------------------------
+
+
+def _counters(f: BadwordsFilter, text: str, language: str, version=versions.C4Version.V3_1_0):
+    verdict = f.check(Page("http://x.org/1", "x.org/1", text, language=language))
+    return sorted(verdict_counters(version, versions.BADWORDS, verdict))
+
+
+@pytest.mark.parametrize(
+    ("rules", "ja_bare"),
+    [(versions.rules_for("3.1.0"), True), (versions.rules_for("3.0.1"), False)],
+)
+def test_languages_without_spaces_match_inside_words(rules, ja_bare):
+    lists = {"ja": ["グロ"], "zh": ["性交"], "de": ["arsch"]}
+    f = BadwordsFilter(lists, rules.badwords, 1.0, rules.bare_badwords_languages)
+    assert f.check(Page("u", "u", "これはグロテスク", language="ja")).kept is not ja_bare
+    assert not f.check(Page("u", "u", "有性交的", language="zh")).kept  # zh: bare in both
+    assert f.check(Page("u", "u", "arschloch", language="de")).kept  # bounded
+    assert not f.check(Page("u", "u", "du arsch!", language="de")).kept
+
+
+def test_the_list_is_the_page_languages_before_the_dash():
+    f = BadwordsFilter({"ja": ["グロ"]}, BadwordsRule.PAGE_ESCAPED, 1.0, {"ja"})
+    assert _counters(f, "グロ", "ja-Latn") == [
+        ("badwords-filter", "filtered"),
+        ("badwords-filter-ja", "filtered"),
+    ]
+    # No list for the language (or "und"): passed, counted once.
+    assert _counters(f, "グロ", "sw") == [("badwords-filter", "passed")]
+    assert _counters(f, "グロ", "und") == [("badwords-filter", "passed")]
+
+
+def test_merge_joins_regional_lists_and_applies_the_allowlist():
+    files = {"fr": ["merde"], "fr-CA-u-sd-caqc": ["tabarnak"], "ja": ["sm", "グロ", "うんこ"]}
+    assert merge_badwords(files, allowlist=True) == {
+        "fr": ["merde", "tabarnak"],
+        "ja": ["うんこ"],
+    }
+    assert merge_badwords(files, allowlist=False)["ja"] == ["sm", "うんこ", "グロ"]
+
+
+def test_pins_cover_the_reference_languages(shared_data):
+    assert len(BADWORDS_LANGS) == 28
+    for name in BADWORDS_LANGS:
+        if name == "en":
+            continue
+        data = (c4_testing.SHARED_DATA / "badwords" / "ldnoobw_5faf2ba" / name).read_bytes()
+        assert parse_badwords(data, BADWORDS_SHA256[name])  # the pinned file, sha256-checked
+    assert badwords_url("en").endswith("25e679f03d96baa721cde20db9944649e8d0a844/en")
+    assert badwords_url("ja").endswith("5faf2ba42d7b1c0977169ec3611df25a3c08eb13/ja")

@@ -18,6 +18,7 @@ L, R, U, C, D, E, B = (
     Stage.ENGLISH,
     Stage.BADWORDS,
 )
+W, P, G = Stage.WEBTEXTLIKE, Stage.PARAGRAPHS, Stage.LANGUAGES
 PLANS = {
     # 3.x: badwords is the final page filter.
     ("3.1.0", "en"): [L, U, C, D, E, B],
@@ -33,11 +34,28 @@ PLANS = {
     ("2.2.0", "en.noclean"): [L, U, E],
     ("2.2.0", "en.noblocklist"): [L, U, C, D, E],
     ("2.2.0", "realnewslike"): [L, R, U, C, D, E],
+    # webtextlike: the join with OpenWebText's URLs right after URL dedup.
+    ("3.1.0", "webtextlike"): [L, U, W, C, D, E, B],
+    ("3.0.1", "webtextlike"): [L, U, W, C, D, E, B],
+    ("2.2.0", "webtextlike"): [L, U, W, C, D, E],
+    # mC4: paragraph filter, line dedup without the sentence minimum, CLD3, badwords.
+    ("3.1.0", "multilingual"): [L, U, P, D, G, B],
+    ("3.0.1", "multilingual"): [L, U, P, D, G, B],
 }
 
 
 def test_every_version_and_config_is_listed():
-    assert set(PLANS) == {(v.value, c) for v in C4Version for c in VARIANTS}
+    mc4_220 = ("2.2.0", "multilingual")  # mC4 did not exist: refused
+    assert set(PLANS) | {mc4_220} == {(v.value, c) for v in C4Version for c in VARIANTS}
+
+
+def test_mc4_badwords_fraction_is_the_versions():
+    mc4 = variant("multilingual")
+    assert stage_plan(mc4, rules_for("3.1.0"))[-1].badwords_fraction == 0.999
+    assert stage_plan(mc4, rules_for("3.0.1"))[-1].badwords_fraction == 1.0
+    assert all(p.min_num_sentences == 0 for p in stage_plan(mc4, rules_for("3.1.0")))
+    with pytest.raises(ValueError, match=r"does not exist in C4 2\.2\.0"):
+        stage_plan(mc4, rules_for("2.2.0"))
 
 
 @pytest.mark.parametrize(("version", "config"), sorted(PLANS))

@@ -43,8 +43,8 @@ V220, V310 = C4Version.V2_2_0, C4Version.V3_1_0
             ("filtered:ignored_language", "filtered:ignored_language-de"),
         ),
         ("english-filter", keep(PAGE, "en"), ("passed",)),
-        ("badwords-filter", keep(PAGE, SOFT_PASSED), ("soft-passed",)),
-        ("badwords-filter", drop(Reason.BADWORDS), ("filtered",)),
+        ("badwords-filter", keep(PAGE, SOFT_PASSED, "en"), ("soft-passed",)),
+        ("badwords-filter", drop(Reason.BADWORDS, language="en"), ("filtered",)),
     ],
 )
 def test_names_and_3x_counters(namespace, verdict, names):
@@ -52,7 +52,7 @@ def test_names_and_3x_counters(namespace, verdict, names):
     assert reason_name(verdict) == names[-1]
     namespaces = [namespace]
     if namespace == "badwords-filter":
-        namespaces.append("badwords-filter-en")  # the reference counts it in both
+        namespaces.append("badwords-filter-en")  # a page with a list: counted in both
     want = tuple((ns, name) for ns in namespaces for name in names)
     assert verdict_counters(V310, namespace, verdict) == want
     assert verdict_counters(C4Version.V3_0_1, namespace, verdict) == want

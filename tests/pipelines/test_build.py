@@ -304,7 +304,7 @@ def _local_build(paths, config, version):
         rules=rules_for(version),
         sentences=SentenceCounter.from_nltk_data(str(c4_testing.NLTK_DATA)),
         detector=EnglishDetector(),
-        badwords=parse_badwords(c4_testing.BADWORDS_EN.read_bytes()),
+        badwords={"en": parse_badwords(c4_testing.BADWORDS_EN.read_bytes())},
         realnews_domains=domains,
     )
     streams = [open(p, "rb") for p in paths]  # noqa: SIM115

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import random
 import shutil
@@ -13,8 +14,10 @@ from hypothesis import strategies as st
 from c4forge.pipelines import inputs
 from c4forge.pipelines.inputs import (
     CC_BASE_URL,
+    InputPlan,
     cc_base_url_from_env,
     expand_inputs,
+    plan_inputs,
     sample_evenly,
 )
 
@@ -220,3 +223,114 @@ def test_sample_evenly_properties(m, n):
     if got:
         assert got[0] == items[0]
     assert got == sample_evenly(items, n)
+
+
+# --------------------------------------------------------------------------------------------
+# plan_inputs: files resolved here, manifests left to the workers
+
+CRAWLS = ["CC-MAIN-2019-18", "CC-MAIN-2013-20", "CC-MAIN-2022-27"]
+
+
+@pytest.fixture
+def no_manifest_opened(monkeypatch):
+    """Fails the test if anything opens an input (a manifest read on the launcher)."""
+
+    def refuse(location, **kw):
+        raise AssertionError(f"opened {location} while planning")
+
+    monkeypatch.setattr(inputs, "open_input", refuse)
+
+
+def test_plan_leaves_manifests_unread(tmp_path, no_manifest_opened):
+    # a corrupt manifest plans fine: nothing reads it here
+    (tmp_path / "a.wet.paths.gz").write_bytes(b"\x1f\x8bnot really gzip")
+    (tmp_path / "b.wet.paths").write_text(MANIFEST_LINES[0])
+    wet = make_tree(tmp_path, ["x.warc.wet.gz", "y.warc.wet.gz"])
+    url = "https://example.org/z.warc.wet.gz"
+    remote = "https://mirror.test/crawl-data/CC-MAIN-2014-10/wet.paths"
+    plan = plan_inputs(
+        [str(tmp_path / "*.wet.paths*"), str(tmp_path / "*.warc.wet.gz"), url, remote, url],
+        crawls=CRAWLS,
+        cc_base_url="http://127.0.0.1:9",  # nothing listens there: planning must not connect
+    )
+    assert plan.files == (*sorted(str(p) for p in wet), url)
+    assert plan.manifests == tuple(
+        sorted(
+            [
+                str(tmp_path / "a.wet.paths.gz"),
+                str(tmp_path / "b.wet.paths"),
+                remote,
+                *(f"http://127.0.0.1:9/crawl-data/{c}/wet.paths.gz" for c in CRAWLS),
+            ]
+        )
+    )
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        plan.files = ()
+
+
+def test_plan_of_all_86_mc4_dumps_is_86_manifest_urls(no_manifest_opened):
+    from c4forge.corpus.mc4 import ALL_CC_VERSIONS
+
+    crawls = [f"CC-MAIN-{v}" for v in ALL_CC_VERSIONS]
+    plan = plan_inputs([], crawls=[*crawls, crawls[0]])  # a repeated crawl counts once
+    assert plan == InputPlan(
+        files=(), manifests=tuple(sorted(inputs.crawl_manifest_url(c) for c in crawls))
+    )
+    assert len(plan.manifests) == 86
+
+
+def test_plan_takes_a_lone_crawl_or_input_string(tmp_path, no_manifest_opened):
+    assert plan_inputs([], crawls=CRAWL).manifests == (inputs.crawl_manifest_url(CRAWL),)
+    wet = make_tree(tmp_path, ["x.warc.wet.gz"])[0]
+    assert plan_inputs(str(wet)) == InputPlan(files=(str(wet),), manifests=())
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"crawls": [CRAWL, "2019-18"]}, "bad crawl id '2019-18': expected the form CC-MAIN-"),
+        ({"max_files": 0}, "max_files must be an integer >= 1, got 0"),
+        ({"inputs": ["  "]}, "no input files: give --input"),
+    ],
+)
+def test_plan_errors_are_one_line(kwargs, message):
+    with pytest.raises(ValueError, match=message) as info:
+        plan_inputs(**{"inputs": [], **kwargs})
+    assert "\n" not in str(info.value)
+
+
+def test_plan_glob_matching_nothing_is_an_error(tmp_path):
+    pattern = str(tmp_path / "*.wet.paths.gz")
+    with pytest.raises(ValueError, match="no input matches") as info:
+        plan_inputs([pattern], crawls=[CRAWL])
+    assert str(info.value) == f"no input matches {pattern!r}"
+
+
+def test_plan_with_max_files_reads_the_manifests_and_keeps_only_the_sample(tmp_path):
+    (tmp_path / "a.wet.paths.gz").write_bytes(manifest_bytes(MANIFEST_LINES, gz=True))
+    wet = make_tree(tmp_path, [f"f{i}.warc.wet.gz" for i in range(4)])
+    given = [str(tmp_path / "a.wet.paths.gz"), *(str(p) for p in wet)]
+    for n in (1, 3, 7, 99):
+        plan = plan_inputs(given, max_files=n, cc_base_url="http://m.test")
+        assert plan.manifests == ()
+        assert list(plan.files) == expand_inputs(given, max_files=n, cc_base_url="http://m.test")
+        assert len(plan.files) == min(n, 7)
+    # every manifest is read for the sample: an unreadable one is the usual error
+    (tmp_path / "b.wet.paths").write_text("\n")
+    with pytest.raises(ValueError, match="lists no files"):
+        plan_inputs([*given, str(tmp_path / "b.wet.paths")], max_files=2)
+
+
+def test_expand_inputs_reads_several_crawls_and_crawl(served, scratch):
+    # two miniature crawls on a local server, named with `crawls=` and the older `crawl=`
+    other = "CC-MAIN-2013-20"
+    for crawl, lines in ((CRAWL, MANIFEST_LINES[:2]), (other, MANIFEST_LINES[2:])):
+        manifest = served / "crawl-data" / crawl / "wet.paths.gz"
+        manifest.parent.mkdir(parents=True)
+        manifest.write_bytes(gzip.compress("\n".join(lines).encode()))
+    with FaultyServer(served) as srv:
+        want = sorted(srv.url(line) for line in MANIFEST_LINES)
+        kw = {"cc_base_url": srv.base_url, "scratch_dir": str(scratch), **FAST}
+        assert expand_inputs([], crawls=[CRAWL, other], **kw) == want
+        assert expand_inputs([], crawl=other, crawls=[CRAWL], **kw) == want
+        assert not srv.errors
