@@ -142,9 +142,10 @@ def evaluate(args, out=None) -> dict:
         "c4": args.c4,
         "tfds_data_dir": args.tfds_data_dir,
         "modules": list(args.module) or None,
+        "language_alpha": args.language_alpha,
     }
     settings = dict(loaded.run["catalog"]) if loaded.run else dict(flags, vocab=loaded.vocab)
-    settings.update({k: v for k, v in given.items() if v})
+    settings.update({k: v for k, v in given.items() if v is not None})
     try:
         catalog.register(**settings)
     except ValueError as e:

@@ -1,6 +1,10 @@
 """`c4forge vocab train`: a SentencePiece vocabulary trained on a deterministic sample of our C4.
 
     c4forge vocab train --corpus out/c4 --size 32000 --output vocab/ [--sample-docs N]
+    c4forge vocab train --corpus out/mc4 --size 250000 --output vocab/ [--language-alpha 0.3]
+
+Over a multilingual build (mC4), the sample takes from each language a share ∝ n_i ** alpha
+(n_i its documents; mT5's alpha = 0.3), as `pipelines.vocab_sample` explains.
 
 This module is the command: its flags, their checks (each a one-line `UsageError` before any
 work), and the summary line. The job itself, the sample drawn in Beam and the SentencePiece
@@ -63,6 +67,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--seed", type=int, default=0, help="which sample (%(default)s)")
     p.add_argument(
+        "--language-alpha",
+        type=float,
+        metavar="A",
+        help="multilingual builds only: language i's share of the sample is proportional to "
+        "n_i**A, n_i its documents (default 0.3, as mT5)",
+    )
+    p.add_argument(
         "--model-type", default="unigram", choices=spm_vocab.MODEL_TYPES, help="(%(default)s)"
     )
     p.add_argument(
@@ -117,8 +128,22 @@ def resolve(argv: list[str]):
                 f"{local[0]!r} is a local path, which Dataflow workers cannot reach: "
                 "use a gs:// --corpus and --output"
             )
+    languages, alpha = (), None
     try:
-        fmt, pattern = vocab_sample.corpus_pattern(corpus, args.split, args.format)
+        build = vocab_sample.read_corpus_build(corpus)
+        if build.multilingual:
+            alpha = _language_alpha(args.language_alpha)
+            fmt, languages = vocab_sample.language_patterns(
+                corpus, build.languages, args.split, args.format
+            )
+            pattern = vocab_sample.languages_description(corpus, args.split, fmt)
+        elif args.language_alpha is not None:
+            raise UsageError(
+                f"--language-alpha: {corpus} is an English C4 build; the exponent weighs the "
+                "languages of a multilingual one"
+            )
+        else:
+            fmt, pattern = vocab_sample.corpus_pattern(corpus, args.split, args.format)
         existing = vocab_sample.existing_outputs(output)
     except vocab_sample.VocabSampleError as e:
         raise UsageError(str(e)) from None
@@ -140,8 +165,21 @@ def resolve(argv: list[str]):
         seed=args.seed,
         trainer=trainer,
         overwrite=args.overwrite,
+        languages=languages,
+        language_alpha=alpha,
     )
     return settings, options
+
+
+def _language_alpha(given: float | None) -> float:
+    from c4forge.tasks import c4_builds
+
+    alpha = c4_builds.DEFAULT_LANGUAGE_ALPHA if given is None else given
+    try:
+        c4_builds.check_alpha(alpha)
+    except ValueError as e:
+        raise UsageError(f"--language-alpha: {e}") from None
+    return alpha
 
 
 def run(argv: list[str] | None = None) -> dict:
@@ -164,9 +202,16 @@ def summary_line(summary: dict) -> str:
     return (
         f"{PROG}: {summary['size']} pieces ({summary['seqio_vocab_size']} with "
         f"100 extra ids) from {sample['documents']:,} documents ({sample['characters']:,} "
-        f"characters) of {summary['corpus']} {summary['split']}; wrote "
+        f"characters) of {summary['corpus']} {summary['split']}{_languages(sample)}; wrote "
         f"{summary['model']} (sha256 {summary['model_sha256'][:12]}) to {summary['output']}"
     )
+
+
+def _languages(sample: dict) -> str:
+    """` (3 languages, alpha 0.3)` for a multilingual sample, else nothing."""
+    if "languages" not in sample:
+        return ""
+    return f" ({len(sample['languages'])} languages, alpha {sample['language_alpha']:g})"
 
 
 def _train(argv: list[str]) -> int:

@@ -8,11 +8,19 @@ document by sha256(seed, url, text), keeps the documents with the smallest keys 
 to `sample.txt` and trains SentencePiece on it with seqio's ids
 (`tasks.vocab.train_sentencepiece`).
 
+A multilingual build (mC4, `tasks.c4_builds`) is sampled per language with mT5's rate: language
+i gets a budget ∝ n_i ** alpha (n_i its documents in the split read; alpha 0.3 unless
+--language-alpha says otherwise), a language holding less than its share gives all it has and
+the rest is shared out again among the others, by the same rate (`language_budgets`). Each
+language's sample is then its smallest keys within its budget. An English build is one language
+with the whole budget.
+
 Same seed, same sample, whatever the sharding or the order of the corpus: a document is in the
-sample iff its key <= a threshold, and the threshold depends only on the multiset of
-(key, weight) pairs. It is found in two passes that never gather the corpus in one place: weight
-totals per bucket (the key's top bits) locate the bucket where the budget runs out, then only
-that bucket's (key, weight) pairs are sorted. Same sample + same options -> same model bytes.
+sample iff its key <= its language's threshold, and the thresholds depend only on the multiset
+of (language, key, weight) triples. They are found in two passes that never gather the corpus
+in one place: weight totals per language and bucket (the key's top bits) locate the bucket where
+each language's budget runs out, then only that bucket's (key, weight) pairs are sorted.
+Same sample + same options -> same model bytes.
 
 Outputs in the output directory: spm.model, spm.vocab, sample.txt and vocab.json (size, sample
 size, seed, corpus, sha256 of the model and the sample, the trainer options). On Dataflow the
@@ -26,9 +34,11 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import math
 import os
 import shutil
 import tempfile
+from collections.abc import Iterable, Mapping
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
@@ -36,6 +46,7 @@ from apache_beam.metrics import Metrics
 from c4forge.corpus.records import decode_example
 from c4forge.pipelines.launch import default_runner_options, is_dry_run
 from c4forge.pipelines.outputs import SPLIT_FILES
+from c4forge.tasks import c4_builds
 from c4forge.tasks import vocab as spm_vocab
 
 OUTPUT_FILES = ("spm.model", "spm.vocab", "sample.txt", "vocab.json")
@@ -62,7 +73,11 @@ class Budget:
 @dataclasses.dataclass(frozen=True)
 class VocabSettings:
     """A resolved `vocab train`: the corpus files (`pattern`, in `format`), the budget, the seed,
-    SentencePiece's trainer options (`tasks.vocab.trainer_options`) and the output directory."""
+    SentencePiece's trainer options (`tasks.vocab.trainer_options`) and the output directory.
+
+    For a multilingual build, `languages` holds (language, its split's file pattern) pairs,
+    `language_alpha` the exponent of the per-language shares, and `pattern` only describes the
+    files (for messages)."""
 
     corpus: str
     split: str
@@ -73,6 +88,8 @@ class VocabSettings:
     seed: int
     trainer: dict
     overwrite: bool
+    languages: tuple[tuple[str, str], ...] = ()
+    language_alpha: float | None = None
 
 
 # --- pure helpers ----------------------------------------------------------------------------
@@ -112,6 +129,50 @@ def pick_bucket(totals: list[tuple[int, int]], budget: int) -> tuple[int, int] |
     return None
 
 
+def add_pairs(pairs: Iterable[tuple[int, int]]) -> tuple[int, int]:
+    """(documents, weight) pairs summed (a combiner: its result is such a pair again)."""
+    documents = weight = 0
+    for d, w in pairs:
+        documents += d
+        weight += w
+    return documents, weight
+
+
+def language_budgets(
+    totals: Mapping[str, tuple[int, int]], limit: int, alpha: float | None
+) -> dict[str, int]:
+    """Each language's share of the budget `limit`, from its (documents, weight) `totals`.
+
+    alpha None (an English build, one language): the whole budget. Otherwise language i's share
+    is ∝ documents_i ** alpha (mT5's rate); a language whose share is at least all it holds
+    gets all it holds, and the rest is shared again among the others. The shares of the
+    others are whole numbers summing to what is left: floors, then one more for the largest
+    remainders (ties to the smaller code).
+    """
+    if alpha is None:
+        return {language: limit for language in totals}
+    rates = c4_builds.language_rates({lang: docs for lang, (docs, _) in totals.items()}, alpha)
+    budgets = {language: 0 for language in totals}
+    left, open_ = limit, dict(rates)
+    while open_:
+        total = math.fsum(open_[lang] for lang in sorted(open_))
+        full = [lang for lang in sorted(open_) if left * open_[lang] / total >= totals[lang][1]]
+        if not full:
+            shares = {lang: left * open_[lang] / total for lang in sorted(open_)}
+            floors = {lang: math.floor(share) for lang, share in shares.items()}
+            spare = min(max(left - sum(floors.values()), 0), len(floors))
+            order = sorted(floors, key=lambda lang: (floors[lang] - shares[lang], lang))
+            for lang in order[:spare]:
+                floors[lang] += 1
+            budgets.update(floors)
+            break
+        for lang in full:
+            budgets[lang] = totals[lang][1]
+            left -= totals[lang][1]
+            del open_[lang]
+    return budgets
+
+
 def pick_threshold(
     edge: list[tuple[int, int]],
     cut: tuple[int, int] | None,
@@ -135,13 +196,15 @@ def pick_threshold(
     return threshold
 
 
-def sample_record(key: int, text: str) -> str:
-    """One line of the pipeline's sample shards (text may hold newlines, hence JSON)."""
-    return json.dumps([f"{key:032x}", text], ensure_ascii=False)
+def sample_record(key: int, text: str, language: str = "") -> str:
+    """One line of the pipeline's sample shards (text may hold newlines, hence JSON); the
+    language, when there is one (a multilingual build), comes third."""
+    row = [f"{key:032x}", text, language] if language else [f"{key:032x}", text]
+    return json.dumps(row, ensure_ascii=False)
 
 
-def parse_sample_records(data: str) -> list[tuple[int, str]]:
-    """The (key, text) pairs of one sample shard.
+def parse_sample_records(data: str) -> list[tuple]:
+    """The (key, text) pairs, or (key, text, language) triples, of one sample shard.
 
     Split on "\\n" only: JSON leaves U+2028, U+0085 and friends unescaped, and `splitlines`
     would cut records at them.
@@ -149,75 +212,155 @@ def parse_sample_records(data: str) -> list[tuple[int, str]]:
     rows = []
     for line in data.split("\n"):
         if line:
-            key, text = json.loads(line)
-            rows.append((int(key, 16), text))
+            key, *rest = json.loads(line)
+            rows.append((int(key, 16), *rest))
     return rows
 
 
-def sample_text(records: list[tuple[int, str]]) -> str:
-    """`sample.txt`: the documents in key order, each line a paragraph, one `\\n` after each."""
-    return "".join(text + "\n" for _, text in sorted(records))
+def sample_text(records: list[tuple]) -> str:
+    """`sample.txt`: the documents in key order, each line a paragraph, one `\\n` after each
+    (records are (key, text[, language]))."""
+    return "".join(record[1] + "\n" for record in sorted(records))
+
+
+def language_shares(records: list[tuple]) -> dict[str, dict[str, int]]:
+    """language -> the documents and characters it has in the sample (keys sorted)."""
+    shares: dict[str, dict[str, int]] = {}
+    for record in records:
+        share = shares.setdefault(record[2], {"documents": 0, "characters": 0})
+        share["documents"] += 1
+        share["characters"] += len(record[1])
+    return dict(sorted(shares.items()))
 
 
 # --- Beam ----------------------------------------------------------------------------------
 
 
 class ReadCorpus(beam.PTransform):
-    """(url, text) of every document in the C4 files matching `pattern` (`fmt`: tfrecord, json)."""
+    """(language, url, text) of every document in the C4 files matching `pattern` (`fmt`:
+    tfrecord, json), language "" (an English build); or, given `languages` ((language, file
+    pattern) pairs of a multilingual build), of every language's files, each document tagged
+    with the language its file name says."""
 
-    def __init__(self, pattern: str, fmt: str):
+    def __init__(self, pattern: str, fmt: str, languages: tuple[tuple[str, str], ...] = ()):
         super().__init__()
-        self.pattern, self.fmt = pattern, fmt
+        self.pattern, self.fmt, self.languages = pattern, fmt, languages
 
     def expand(self, root):
-        # No validation here: `corpus_pattern` has matched the files once already, on the
-        # launcher.
+        # No validation here: `corpus_pattern` / `language_patterns` have matched the files once
+        # already, on the launcher.
+        if self.languages:
+            return self._expand_languages(root)
         if self.fmt == "tfrecord":
             read = beam.io.ReadFromTFRecord(self.pattern, validate=False)
-            return root | "ReadTFRecord" >> read | "Decode" >> beam.FlatMap(example_document)
+            records = root | "ReadTFRecord" >> read
+            return records | "Decode" >> beam.FlatMap(lambda r: tag("", example_document(r)))
         lines = root | "ReadJson" >> beam.io.ReadFromText(self.pattern, validate=False)
-        return lines | "Decode" >> beam.FlatMap(json_document)
+        return lines | "Decode" >> beam.FlatMap(lambda x: tag("", json_document(x)))
+
+    def _expand_languages(self, root):
+        # One read over every language's files, with file names: 108 reads would make a graph
+        # of 108 sources; the file name's split (`sw`, `sw-validation`) gives the language.
+        language_of = {
+            c4_builds.split_of_file(pattern): language for language, pattern in self.languages
+        }
+        decode = example_document if self.fmt == "tfrecord" else json_document
+        if self.fmt == "tfrecord":
+            read = beam.io.ReadAllFromTFRecord(with_filename=True)
+        else:
+            read = beam.io.ReadAllFromText(with_filename=True)
+        return (
+            root
+            | "Patterns" >> beam.Create([pattern for _, pattern in self.languages])
+            | "ReadAll" >> read
+            | "Decode"
+            >> beam.FlatMapTuple(
+                lambda path, data: tag(language_of[c4_builds.split_of_file(path)], decode(data))
+            )
+        )
+
+
+def tag(language: str, docs: list[tuple[str, str]]) -> list[tuple[str, str, str]]:
+    """(url, text) documents -> (language, url, text)."""
+    return [(language, url, text) for url, text in docs]
 
 
 class DrawSample(beam.PTransform):
-    """(url, text) -> (key, text) of the sample: the smallest keys while the budget lasts.
+    """(language, url, text) -> (key, text, language) of the sample: per language, the smallest
+    keys while its budget lasts (`language_budgets`: the whole budget for one language, mT5's
+    shares with `language_alpha`).
 
     Counts the documents it sees as `vocab/corpus-documents`.
     """
 
-    def __init__(self, budget: Budget, seed: int, bucket_bits: int = BUCKET_BITS):
+    def __init__(
+        self,
+        budget: Budget,
+        seed: int,
+        bucket_bits: int = BUCKET_BITS,
+        language_alpha: float | None = None,
+    ):
         super().__init__()
         self.budget, self.seed, self.bucket_bits = budget, seed, bucket_bits
+        self.language_alpha = language_alpha
 
     def expand(self, docs):
-        budget, seed, bits = self.budget, self.seed, self.bucket_bits
+        budget, seed, bits, alpha = self.budget, self.seed, self.bucket_bits, self.language_alpha
         seen = Metrics.counter("vocab", "corpus-documents")
 
         def key(doc):
             seen.inc()
-            return sample_key(seed, *doc), doc[1]
+            language, url, text = doc
+            return language, sample_key(seed, url, text), text
 
-        def in_edge_bucket(kw, cut):
-            return cut is not None and bucket_of(kw[0], bits) == cut[0]
+        def in_edge_bucket(lkw, cuts):
+            cut = cuts.get(lkw[0])
+            return cut is not None and bucket_of(lkw[1], bits) == cut[0]
+
+        def pick_cut(language_buckets, budgets):
+            language, buckets = language_buckets
+            return language, pick_bucket(list(buckets), budgets[language])
+
+        def pick_language_threshold(language_edge, cuts, budgets):
+            language, edge = language_edge
+            return language, pick_threshold(list(edge), cuts[language], budgets[language], bits)
+
+        def keep(lkt, thresholds):
+            threshold = thresholds.get(lkt[0])
+            return threshold is None or lkt[1] <= threshold
 
         keyed = docs | "Key" >> beam.Map(key)
-        weights = keyed | "Weigh" >> beam.Map(lambda kt: (kt[0], budget.weight(kt[1])))
-        cut = (
+        weights = keyed | "Weigh" >> beam.Map(lambda lkt: (*lkt[:2], budget.weight(lkt[2])))
+        # (language, bucket) -> (documents, weight)
+        buckets = (
             weights
-            | "ByBucket" >> beam.Map(lambda kw: (bucket_of(kw[0], bits), kw[1]))
-            | "SumBuckets" >> beam.CombinePerKey(sum)
-            | "AllBuckets" >> beam.combiners.ToList()
-            | "PickBucket" >> beam.Map(pick_bucket, budget.limit)
+            | "ByBucket" >> beam.Map(lambda lkw: ((lkw[0], bucket_of(lkw[1], bits)), (1, lkw[2])))
+            | "SumBuckets" >> beam.CombinePerKey(add_pairs)
         )
-        cut_side = beam.pvalue.AsSingleton(cut)
-        threshold = (
+        budgets = beam.pvalue.AsSingleton(
+            buckets
+            | "ByLanguage" >> beam.MapTuple(lambda lb, dw: (lb[0], dw))
+            | "SumLanguages" >> beam.CombinePerKey(add_pairs)
+            | "AllLanguages" >> beam.combiners.ToList()
+            | "Budgets" >> beam.Map(lambda t: language_budgets(dict(t), budget.limit, alpha))
+        )
+        cuts = beam.pvalue.AsDict(
+            buckets
+            | "BucketWeights" >> beam.MapTuple(lambda lb, dw: (lb[0], (lb[1], dw[1])))
+            | "AllBuckets" >> beam.GroupByKey()
+            | "PickBucket" >> beam.Map(pick_cut, budgets)
+        )
+        thresholds = beam.pvalue.AsDict(
             weights
-            | "InEdgeBucket" >> beam.Filter(in_edge_bucket, cut_side)
-            | "EdgeBucket" >> beam.combiners.ToList()
-            | "PickThreshold" >> beam.Map(pick_threshold, cut_side, budget.limit, bits)
+            | "InEdgeBucket" >> beam.Filter(in_edge_bucket, cuts)
+            | "KeyWeights" >> beam.Map(lambda lkw: (lkw[0], lkw[1:]))
+            | "EdgeBucket" >> beam.GroupByKey()
+            | "PickThreshold" >> beam.Map(pick_language_threshold, cuts, budgets)
         )
-        return keyed | "Keep" >> beam.Filter(
-            lambda kt, t: t is None or kt[0] <= t, beam.pvalue.AsSingleton(threshold)
+        return (
+            keyed
+            | "Keep" >> beam.Filter(keep, thresholds)
+            | "Sampled" >> beam.Map(lambda lkt: (lkt[1], lkt[2], lkt[0]))
         )
 
 
@@ -257,6 +400,61 @@ def corpus_pattern(corpus: str, split: str, fmt: str | None) -> tuple[str, str]:
     return next(iter(found.items()))
 
 
+def read_corpus_build(corpus: str) -> c4_builds.C4Build:
+    """What `corpus` is (English C4 or mC4: `tasks.c4_builds`), from its stats.json and the
+    names of its `c4-*.tfrecord-*` shards."""
+    from apache_beam.io.filesystems import CompressionTypes, FileSystems
+
+    stats = None
+    if match_files(f"{corpus}/stats.json"):
+        try:
+            with FileSystems.open(
+                f"{corpus}/stats.json", compression_type=CompressionTypes.UNCOMPRESSED
+            ) as f:
+                stats = json.loads(f.read())
+        except (OSError, ValueError):
+            stats = None
+    names = match_files(f"{corpus}/c4-*.tfrecord-?????-of-?????*")
+    present = {*c4_builds.splits_in(names, "tfrecord"), *c4_builds.splits_in(names, "json")}
+    return c4_builds.read_build(stats, present)
+
+
+def language_patterns(
+    corpus: str, languages: Iterable[str], split: str, fmt: str | None
+) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """(format, ((language, file pattern of its `split`), ...)) of the languages of a
+    multilingual build that have files there; VocabSampleError if none has."""
+    names = match_files(f"{corpus}/c4-*.tfrecord-?????-of-?????*")
+    found = {}
+    for name, files in c4_builds.SPLIT_FILES.items():
+        present = c4_builds.splits_in(names, name)
+        pairs = tuple(
+            (lang, f"{corpus}/{files.format(split=c4_builds.language_split(lang, split))}")
+            for lang in languages
+            if c4_builds.language_split(lang, split) in present
+        )
+        if fmt in (None, name) and pairs:
+            found[name] = pairs
+    if not found:
+        wanted = " or ".join(
+            files.format(split=c4_builds.language_split("<language>", split))
+            for name, files in c4_builds.SPLIT_FILES.items()
+            if fmt in (None, name)
+        )
+        raise VocabSampleError(f"{corpus} holds no multilingual C4 {split} files ({wanted})")
+    if len(found) > 1:
+        raise VocabSampleError(
+            f"{corpus} holds both tfrecord and json {split} files: pass --format"
+        )
+    return next(iter(found.items()))
+
+
+def languages_description(corpus: str, split: str, fmt: str) -> str:
+    """How messages name the files of a multilingual build's split."""
+    split_name = c4_builds.language_split("<language>", split)
+    return f"{corpus}/{c4_builds.SPLIT_FILES[fmt].format(split=split_name)}"
+
+
 def existing_outputs(output: str) -> list[str]:
     """Which of `OUTPUT_FILES` the output directory already holds."""
     return [name for name in OUTPUT_FILES if match_files(f"{output}/{name}")]
@@ -269,7 +467,7 @@ def _delete(paths: list[str]) -> None:
         FileSystems.delete(paths)
 
 
-def _read_sample(scratch: str) -> list[tuple[int, str]]:
+def _read_sample(scratch: str) -> list[tuple]:
     from apache_beam.io.filesystems import CompressionTypes, FileSystems
 
     rows = []
@@ -319,7 +517,7 @@ def train_model(text: str, trainer: dict) -> tuple[bytes, bytes]:
 
 def summarize(
     s: VocabSettings,
-    rows: list[tuple[int, str]],
+    rows: list[tuple],
     sample_bytes: bytes,
     model: bytes,
     corpus_documents: int | None,
@@ -329,6 +527,16 @@ def summarize(
     import sentencepiece
 
     size = s.trainer["vocab_size"]
+    sample = {
+        "file": "sample.txt",
+        "sha256": hashlib.sha256(sample_bytes).hexdigest(),
+        "documents": len(rows),
+        "characters": sum(len(row[1]) for row in rows),
+        "budget": {s.budget.unit: s.budget.limit},
+    }
+    if s.languages:
+        sample["language_alpha"] = s.language_alpha
+        sample["languages"] = language_shares(rows)
     return {
         "size": size,
         "seqio_vocab_size": size + 100,  # with load_vocabulary's default of 100 extra ids
@@ -340,13 +548,7 @@ def summarize(
         "corpus_documents": corpus_documents,
         "seed": s.seed,
         "output": s.output,
-        "sample": {
-            "file": "sample.txt",
-            "sha256": hashlib.sha256(sample_bytes).hexdigest(),
-            "documents": len(rows),
-            "characters": sum(len(text) for _, text in rows),
-            "budget": {s.budget.unit: s.budget.limit},
-        },
+        "sample": sample,
         "trainer_options": s.trainer,
         "sentencepiece_version": sentencepiece.__version__,
         "argv": argv,
@@ -362,7 +564,7 @@ def _empty_sample_error(s: VocabSettings, corpus_documents: int | None) -> Vocab
     return VocabSampleError(f"the sample is empty: {s.pattern} holds no documents")
 
 
-def train(rows: list[tuple[int, str]], s: VocabSettings, corpus_documents, argv) -> dict:
+def train(rows: list[tuple], s: VocabSettings, corpus_documents, argv) -> dict:
     """Sorts the sample into sample.txt, trains, writes the four outputs; returns vocab.json."""
     if not rows:
         raise _empty_sample_error(s, corpus_documents)
@@ -388,8 +590,8 @@ def run(s: VocabSettings, options, argv: list[str]) -> dict:
     pipeline = beam.Pipeline(options=options)
     _ = (
         pipeline
-        | "ReadCorpus" >> ReadCorpus(s.pattern, s.format)
-        | "DrawSample" >> DrawSample(s.budget, s.seed)
+        | "ReadCorpus" >> ReadCorpus(s.pattern, s.format, s.languages)
+        | "DrawSample" >> DrawSample(s.budget, s.seed, language_alpha=s.language_alpha)
         | "Record" >> beam.MapTuple(sample_record)
         | "WriteSample" >> beam.io.WriteToText(f"{scratch}/part", file_name_suffix=".jsonl")
     )

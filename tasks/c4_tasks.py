@@ -19,7 +19,7 @@ Two things are derived from one `C4TaskSpec`:
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import seqio
@@ -35,7 +35,9 @@ class C4TaskSpec:
     `split_patterns` maps split -> the glob of its TFRecord files of tf.train.Example (as
     `c4forge corpus build` writes them: local paths or gs://); `text_key` is the bytes feature
     holding the document; `objective` is one of `tasks.objectives`; `num_input_examples`
-    (split -> documents) feeds seqio's examples-proportional mixing rates.
+    (split -> documents) feeds seqio's examples-proportional mixing rates. `split_files`, the
+    files each pattern matches (sorted) when the caller has listed them already, spares the
+    feed source a listing per split and task (mC4 has 108 languages).
     """
 
     name: str
@@ -44,6 +46,7 @@ class C4TaskSpec:
     vocabulary: seqio.Vocabulary
     text_key: str = "text"
     num_input_examples: Mapping[str, int] | None = None
+    split_files: Mapping[str, Sequence[str]] | None = None
 
     def output_features(self) -> dict[str, seqio.Feature]:
         """T5's features; `targets` alone, without EOS, for a targets-only objective (full_lm)."""
@@ -74,8 +77,12 @@ class C4TaskSpec:
         ]
 
     def record_feed_source(self) -> registry.RecordFeedSource:
+        listed = self.split_files or {}
         return registry.RecordFeedSource(
-            files={split: matching_files(p) for split, p in self.split_patterns.items()},
+            files={
+                split: list(listed[split]) if split in listed else matching_files(p)
+                for split, p in self.split_patterns.items()
+            },
             text_key=self.text_key,
             objective=self.objective,
         )

@@ -7,11 +7,18 @@ Nothing is registered at import. `register()` adds, to seqio's registries:
   iid_denoising, prefix_lm, deshuffling and full_lm (the unsupervised LM view), each declared
   once as a `tasks.c4_tasks.C4TaskSpec` (T5's chain: rekey text -> targets, tokenize,
   CacheDatasetPlaceholder, objective, append_eos_after_trim).
+  Over a `multilingual` build (mC4; `tasks.c4_builds` tells the two apart from stats.json and
+  the file names): the same objectives per language, `mc4_<language>_v<version>_<objective>`
+  (`mc4_zh_latn_v310_prefix_lm`; train and validation read the build's `zh-Latn` and
+  `zh-Latn-validation`), and `mc4_v<version>_span_corruption`, a mixture of the languages' span
+  corruption at mT5's rates n_i ** 0.3 (`--language-alpha`; Xue et al. 2021, §2). Their
+  version is stats.json's "c4_version" (--c4-version without one); --c4-config is not used.
 - Downstream tasks in T5's formats (GLUE, SuperGLUE, SQuAD, CNN/DailyMail, WMT) on TFDS.
 - `sample_qa` (`tasks.sample_qa`), a small reading-comprehension task bundled with the project
   (needs only the vocabulary), unless `sample=False` (`--no-sample`).
-- Mixtures (`tasks.mixtures`): GLUE and SuperGLUE proportional, a C4 + supervised mixture, and
-  C4 span corruption + sample_qa examples-proportional (`sample_mixture_name`).
+- Mixtures (`tasks.mixtures`): GLUE and SuperGLUE proportional and, over English C4, a C4 +
+  supervised mixture and C4 span corruption + sample_qa examples-proportional
+  (`sample_mixture_name`).
 
 Calling it again with the same settings does nothing; with other settings it is an error (the
 registries are process-global): `unregister_all()` first. Users add their own tasks with
@@ -25,12 +32,13 @@ import argparse
 import dataclasses
 import importlib
 import json
+import logging
 import os
 from collections.abc import Sequence
 
 import seqio
 
-from c4forge.tasks import c4_tasks, registry
+from c4forge.tasks import c4_builds, c4_tasks, registry
 from c4forge.tasks import objectives as obj
 from c4forge.tasks.catalog_flags import DEFAULT_VOCAB, catalog_settings
 
@@ -39,6 +47,8 @@ __all__ = [
     "DEFAULT_VOCAB",
     "CatalogConfig",
     "c4_task_name",
+    "mc4_mixture_name",
+    "mc4_task_name",
     "register",
     "register_c4",
     "register_from_args",
@@ -60,6 +70,8 @@ class CatalogConfig:
     downstream: bool = True
     sample: bool = True
     modules: tuple[str, ...] = ()
+    # mT5's exponent for a multilingual build's mixture (None: 0.3); an error for English C4.
+    language_alpha: float | None = None
 
 
 _STATE: dict[str, object] = {"config": None, "names": []}
@@ -67,6 +79,17 @@ _STATE: dict[str, object] = {"config": None, "names": []}
 
 def c4_task_name(config: str, version: str, objective: str) -> str:
     return f"c4_{config.replace('.', '_')}_v{version.replace('.', '')}_{objective}"
+
+
+def mc4_task_name(language: str, version: str, objective: str) -> str:
+    """`mc4_zh_latn_v310_span_corruption`: the language code lower-cased, `-` -> `_`."""
+    language = c4_builds.task_language(language)
+    return f"mc4_{language}_v{version.replace('.', '')}_{objective}"
+
+
+def mc4_mixture_name(version: str) -> str:
+    """`mc4_v310_span_corruption`: every language's span corruption at mT5's rates."""
+    return f"mc4_v{version.replace('.', '')}_span_corruption"
 
 
 def load_vocab(path: str | None, extra_ids: int) -> seqio.SentencePieceVocabulary:
@@ -90,7 +113,7 @@ def require_vocab_file(vocabulary: seqio.Vocabulary) -> None:
 
 def c4_pattern(c4_dir: str, split: str) -> str:
     """The glob of a split's TFRecord shards in a `c4forge corpus build` output."""
-    return os.path.join(c4_dir, f"c4-{split}.tfrecord-*")
+    return os.path.join(c4_dir, c4_builds.SPLIT_FILES["tfrecord"].format(split=split))
 
 
 def c4_files(c4_dir: str, split: str) -> list[str]:
@@ -98,33 +121,46 @@ def c4_files(c4_dir: str, split: str) -> list[str]:
     return c4_tasks.matching_files(c4_pattern(c4_dir, split))
 
 
-def _c4_counts(c4_dir: str) -> dict[str, int] | None:
+def _read_stats(c4_dir: str) -> dict | None:
+    """The build's stats.json (None if it has none or it is unreadable)."""
     import tensorflow as tf
 
     try:
         with tf.io.gfile.GFile(os.path.join(c4_dir, "stats.json")) as f:
-            counters = json.load(f)["counters"]
-    except (tf.errors.OpError, ValueError, KeyError):
+            return json.load(f)
+    except (tf.errors.OpError, ValueError):
         return None
-    return {
-        split: int(counters.get(split, {}).get("examples", 0)) for split in ("train", "validation")
-    }
+
+
+def read_c4_build(c4_dir: str) -> tuple[c4_builds.C4Build, dict[str, list[str]]]:
+    """(what the build is, split -> its TFRecord shards) from stats.json and one listing."""
+    listed = c4_tasks.matching_files(c4_pattern(c4_dir, "*"))
+    files = c4_builds.splits_in(listed)
+    return c4_builds.read_build(_read_stats(c4_dir), files), files
 
 
 def register_c4(config: CatalogConfig, vocabulary: seqio.Vocabulary) -> list[str]:
-    """The C4 objective tasks over one corpus output directory."""
+    """The C4 objective tasks over one corpus output directory (English C4 or mC4)."""
     c4_dir = config.c4
-    if not c4_files(c4_dir, "train"):
+    build, files = read_c4_build(c4_dir)
+    if build.multilingual:
+        return register_mc4(config, vocabulary, build, files)
+    if config.language_alpha is not None:
+        raise registry.RegistrationError(
+            f"--language-alpha: {c4_dir} is an English C4 build; the exponent weighs the "
+            "languages of a multilingual one"
+        )
+    if not files.get("train"):
         raise registry.RegistrationError(
             f"--c4 {c4_dir}: no c4-train.tfrecord-* files there (build them with "
             "`c4forge corpus build`; JSON output is not a task source)"
         )
     patterns = {
-        split: c4_pattern(c4_dir, split)
-        for split in ("train", "validation")
-        if c4_files(c4_dir, split)
+        split: c4_pattern(c4_dir, split) for split in ("train", "validation") if files.get(split)
     }
-    counts = _c4_counts(c4_dir)
+    counts = None
+    if build.counts is not None:
+        counts = {split: build.examples(split) for split in ("train", "validation")}
     names = []
     for objective_name in C4_OBJECTIVES:
         spec = c4_tasks.C4TaskSpec(
@@ -133,9 +169,71 @@ def register_c4(config: CatalogConfig, vocabulary: seqio.Vocabulary) -> list[str
             objective=obj.OBJECTIVES[objective_name](),
             vocabulary=vocabulary,
             num_input_examples=counts,
+            split_files={split: files[split] for split in patterns},
         )
         c4_tasks.register_c4_task(spec)
         names.append(spec.name)
+    return names
+
+
+def register_mc4(
+    config: CatalogConfig,
+    vocabulary: seqio.Vocabulary,
+    build: c4_builds.C4Build,
+    files: dict[str, list[str]],
+) -> list[str]:
+    """mC4's tasks, per language with TFRecord shards (`mc4_task_name`; the task's train and
+    validation splits read the build's `L` and `L-validation`), and mT5's mixture of their span
+    corruption (`mc4_mixture_name`): rates n_i ** alpha, n_i the train examples of language i
+    in stats.json, languages without examples left out. Without stats.json's counters there are
+    no sizes, so no mixture (a warning says so)."""
+    c4_dir = config.c4
+    alpha = c4_builds.DEFAULT_LANGUAGE_ALPHA
+    if config.language_alpha is not None:
+        alpha = config.language_alpha
+    try:
+        c4_builds.check_alpha(alpha)
+    except ValueError as e:
+        raise registry.RegistrationError(f"--language-alpha: {e}") from None
+    version = build.version or config.c4_version
+    names: list[str] = []
+    sizes: dict[str, int | None] = {}
+    for language in build.languages:
+        splits = {s: c4_builds.language_split(language, s) for s in ("train", "validation")}
+        if not files.get(splits["train"]):
+            continue  # listed in stats.json but not here (JSON output, or a partial copy)
+        present = {s: name for s, name in splits.items() if files.get(name)}
+        counts = None
+        if build.counts is not None:
+            counts = {s: build.examples(name) for s, name in present.items()}
+        for objective_name in C4_OBJECTIVES:
+            spec = c4_tasks.C4TaskSpec(
+                name=mc4_task_name(language, version, objective_name),
+                split_patterns={s: c4_pattern(c4_dir, name) for s, name in present.items()},
+                objective=obj.OBJECTIVES[objective_name](),
+                vocabulary=vocabulary,
+                num_input_examples=counts,
+                split_files={s: files[name] for s, name in present.items()},
+            )
+            c4_tasks.register_c4_task(spec)
+            names.append(spec.name)
+        sizes[mc4_task_name(language, version, "span_corruption")] = build.examples(language)
+    if not names:
+        raise registry.RegistrationError(
+            f"--c4 {c4_dir}: a multilingual build without c4-<language>.tfrecord-* files "
+            "(build it with --format tfrecord; JSON output is not a task source)"
+        )
+    if build.counts is None:
+        logging.warning(
+            "--c4 %s: no example counts in stats.json, so no %s mixture (mT5's rates need them)",
+            c4_dir,
+            mc4_mixture_name(version),
+        )
+        return names
+    rates = c4_builds.language_rates(sizes, alpha)
+    if rates:
+        registry.add_mixture(mc4_mixture_name(version), list(rates.items()))
+        names.append(mc4_mixture_name(version))
     return names
 
 
@@ -184,7 +282,9 @@ def register(**settings) -> list[str]:
 
 
 def _c4_main_task(config: CatalogConfig) -> str | None:
-    if not config.c4:
+    """English C4's span corruption, which T5's en_mix and the sample_qa mixture are built on
+    (None without C4, and for mC4: those mixtures are English)."""
+    if not config.c4 or read_c4_build(config.c4)[0].multilingual:
         return None
     return c4_task_name(config.c4_config, config.c4_version, "span_corruption")
 

@@ -20,6 +20,13 @@ def add_catalog_args(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--c4", help="our C4 output directory (registers the c4_* tasks)")
     group.add_argument("--c4-version", default="3.1.0", help="its C4 version (default 3.1.0)")
     group.add_argument("--c4-config", default="en", help="its C4 config (default en)")
+    group.add_argument(
+        "--language-alpha",
+        type=float,
+        metavar="A",
+        help="a multilingual --c4 build's mixture samples language i with rate n_i**A, "
+        "n_i its train examples (default 0.3, as mT5)",
+    )
     group.add_argument("--tfds-data-dir", help="TFDS data dir for the downstream tasks")
     group.add_argument(
         "--no-sample",
@@ -43,4 +50,5 @@ def catalog_settings(args: argparse.Namespace) -> dict:
         "tfds_data_dir": args.tfds_data_dir,
         "sample": args.sample,
         "modules": list(args.module),
+        "language_alpha": args.language_alpha,
     }
