@@ -55,6 +55,7 @@ format: setup
 
 bench: setup
 	$(BIN)/python bench/bench_corpus.py
+	$(BIN)/python bench/bench_mc4.py
 	$(BIN)/python bench/bench_tasks.py
 	$(BIN)/python bench/bench_model.py
 	$(BIN)/python bench/bench_model.py --malloc-reuse
