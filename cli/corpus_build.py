@@ -132,6 +132,13 @@ def resolve(argv: list[str]):
     rules = rules_for(args.c4_version)
     _check_config_flags(args, var, rules)
     languages = _languages(args.languages) if var.multilingual else None
+    if var.multilingual and not launch.is_dataflow(options):  # a missing CLD3: one line, now
+        from c4forge.corpus.cld3 import load_gcld3
+
+        try:
+            load_gcld3()  # also loads it before anything in this process imports TensorFlow
+        except ImportError as e:
+            raise UsageError(str(e)) from None
     if args.download_attempts < 1 or args.download_backoff < 0:
         raise UsageError("--download-attempts must be >= 1 and --download-backoff >= 0")
     if not args.input and not args.crawl:
@@ -155,16 +162,8 @@ def resolve(argv: list[str]):
         domains = (
             resources.load_realnews_domains(args.realnews_domains) if var.realnewslike else None
         )
-
     except ValueError as e:  # ResourceError and input errors are ValueErrors
         raise UsageError(str(e)) from None
-    if var.multilingual and not launch.is_dataflow(options):
-        from c4forge.corpus.cld3 import load_gcld3
-
-        try:
-            load_gcld3()  # also loads it before anything in this process imports TensorFlow
-        except ImportError as e:
-            raise UsageError(str(e)) from None
     if launch.is_dataflow(options):
         local = [loc for loc in [*plan.files, *plan.manifests, args.output] if "://" not in loc]
         if local:

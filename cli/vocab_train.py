@@ -20,7 +20,7 @@ import os
 import sys
 
 from c4forge.cli.common import UsageError, beam_options, report_usage_errors
-from c4forge.pipelines.outputs import SPLIT_FILES
+from c4forge.corpus.layout import SPLIT_FILES
 from c4forge.tasks import vocab as spm_vocab
 
 PROG = "c4forge vocab train"

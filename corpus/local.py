@@ -16,12 +16,13 @@ from collections.abc import Callable, Iterable
 from c4forge.corpus import dedup, versions
 from c4forge.corpus.badwords import BadwordsFilter, compile_badwords
 from c4forge.corpus.clean import CleanConfig, clean_page
+from c4forge.corpus.layout import language_splits
 from c4forge.corpus.length import check_length
 from c4forge.corpus.page import Page
 from c4forge.corpus.paragraphs import check_paragraphs
 from c4forge.corpus.sentences import SentenceCounter
 from c4forge.corpus.stages import PlannedStage, Stage, stage_plan
-from c4forge.corpus.urls import RealnewsDomains, language_split_of, language_splits, split_of
+from c4forge.corpus.urls import RealnewsDomains, language_split_of, split_of
 from c4forge.corpus.variants import Variant
 from c4forge.corpus.verdict import Verdict, verdict_counters
 from c4forge.corpus.versions import VersionRules

@@ -10,6 +10,7 @@ import hashlib
 import re
 from collections.abc import Collection, Mapping
 
+from c4forge.corpus.layout import language_split
 from c4forge.corpus.page import Page
 from c4forge.corpus.verdict import Reason, Verdict, drop, keep
 
@@ -38,19 +39,9 @@ def split_of(normalized_url: str) -> str:
     return "validation" if url_hash_int(normalized_url) % VALIDATION_MODULUS == 0 else "train"
 
 
-VALIDATION_SUFFIX = "-validation"  # mC4's validation splits: `<lang>-validation`
-
-
 def language_split_of(page: Page) -> str:
     """mC4's split of a page: its language, "-validation" added on the 0.1% of URLs."""
-    if split_of(page.normalized_url) == "validation":
-        return page.language + VALIDATION_SUFFIX
-    return page.language
-
-
-def language_splits(languages) -> list[str]:
-    """mC4's split names for the languages built: `<lang>` and `<lang>-validation` each."""
-    return [name for lang in languages for name in (lang, lang + VALIDATION_SUFFIX)]
+    return language_split(page.language, split_of(page.normalized_url))
 
 
 class RealnewsDomains:

@@ -46,7 +46,7 @@ class BuildSettings:
 
     @property
     def splits(self) -> list[str]:
-        from c4forge.corpus.urls import language_splits
+        from c4forge.corpus.layout import language_splits
 
         if self.languages is None:
             return ["train", "validation"]

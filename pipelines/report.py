@@ -21,6 +21,7 @@ import json
 from collections.abc import Sequence
 
 from c4forge.corpus import mc4, versions
+from c4forge.corpus.layout import language_splits
 
 MEASURE_PREFIX = "c4forge-"  # namespaces of our own measurements, kept out of `counters`
 SPLIT_CHARS = "c4forge-split-chars"  # split -> code points of the texts written to it
@@ -76,11 +77,6 @@ def separate_measures(counters: dict) -> tuple[dict, dict]:
     return reference, measures
 
 
-def language_splits(language: str) -> tuple[str, str]:
-    """The (train, validation) split names of one mC4 language (docs/C4.md §9)."""
-    return language, f"{language}-validation"
-
-
 def _examples(counters: dict, split: str) -> int:
     return counters.get(split, {}).get("examples", 0)
 
@@ -105,7 +101,7 @@ def funnel(
         for split in ("train", "validation"):
             rows.append((f"{split} examples", _examples(counters, split)))
     else:
-        splits = [s for lang in languages for s in language_splits(lang)]
+        splits = language_splits(languages)
         rows.append(("examples (all splits)", sum(_examples(counters, s) for s in splits)))
     return rows
 
@@ -118,7 +114,7 @@ def language_table(counters: dict, measures: dict, languages: Sequence[str]) -> 
     chars = measures.get(SPLIT_CHARS, {})
     rows = []
     for lang in languages:
-        train, validation = language_splits(lang)
+        train, validation = language_splits([lang])
         rows.append(
             {
                 "language": lang,

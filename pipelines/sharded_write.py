@@ -8,7 +8,7 @@ transform writes them all: it counts each split's pages (a combine), gives split
 writes each shard as one file with its records sorted by URL, so a file's bytes depend only on
 the pages in it (a retried or re-run job writes the same file).
 
-Input: (split, page) pairs. Files: `pipelines.outputs.shard_file_name`.
+Input: (split, page) pairs. Files: `corpus.layout.shard_file_name`.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import math
 
 import apache_beam as beam
 
+from c4forge.corpus.layout import shard_file_name
 from c4forge.corpus.records import frame_record
 from c4forge.pipelines import outputs
 
@@ -68,7 +69,7 @@ class _WriteShardFn(beam.DoFn):
 
         (split, index, count), records = element
         ordered = [record for _, record in sorted(records)]
-        name = outputs.shard_file_name(split, index, count, self.fmt, self.multilingual)
+        name = shard_file_name(split, index, count, self.fmt, self.multilingual)
         path = f"{self.output}/{name}"
         # Our own gzip (mtime 0), not the filesystem's by file extension.
         with FileSystems.create(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:

@@ -43,9 +43,9 @@ from collections.abc import Iterable, Mapping
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
+from c4forge.corpus.layout import MC4_SPLIT_FILES, SPLIT_FILES, language_split
 from c4forge.corpus.records import decode_example
 from c4forge.pipelines.launch import default_runner_options, is_dry_run
-from c4forge.pipelines.outputs import SPLIT_FILES
 from c4forge.tasks import c4_builds
 from c4forge.tasks import vocab as spm_vocab
 
@@ -426,19 +426,19 @@ def language_patterns(
     multilingual build that have files there; VocabSampleError if none has."""
     names = match_files(f"{corpus}/c4-*.tfrecord-?????-of-?????*")
     found = {}
-    for name, files in c4_builds.SPLIT_FILES.items():
+    for name, files in MC4_SPLIT_FILES.items():
         present = c4_builds.splits_in(names, name)
         pairs = tuple(
-            (lang, f"{corpus}/{files.format(split=c4_builds.language_split(lang, split))}")
+            (lang, f"{corpus}/{files.format(split=language_split(lang, split))}")
             for lang in languages
-            if c4_builds.language_split(lang, split) in present
+            if language_split(lang, split) in present
         )
         if fmt in (None, name) and pairs:
             found[name] = pairs
     if not found:
         wanted = " or ".join(
-            files.format(split=c4_builds.language_split("<language>", split))
-            for name, files in c4_builds.SPLIT_FILES.items()
+            files.format(split=language_split("<language>", split))
+            for name, files in MC4_SPLIT_FILES.items()
             if fmt in (None, name)
         )
         raise VocabSampleError(f"{corpus} holds no multilingual C4 {split} files ({wanted})")
@@ -451,8 +451,8 @@ def language_patterns(
 
 def languages_description(corpus: str, split: str, fmt: str) -> str:
     """How messages name the files of a multilingual build's split."""
-    split_name = c4_builds.language_split("<language>", split)
-    return f"{corpus}/{c4_builds.SPLIT_FILES[fmt].format(split=split_name)}"
+    split_name = language_split("<language>", split)
+    return f"{corpus}/{MC4_SPLIT_FILES[fmt].format(split=split_name)}"
 
 
 def existing_outputs(output: str) -> list[str]:

@@ -29,12 +29,7 @@ MULTILINGUAL = "multilingual"
 DEFAULT_LANGUAGE_ALPHA = 0.3  # mT5's α
 LANGUAGE_CODES = (*MC4_LANGUAGES, UNKNOWN_LANGUAGE)
 
-# The shards of one split, per --format. `?????` and not `*`: mC4's JSON names
-# (`c4-sw.tfrecord-00000-of-00008.json.gz`) start like the TFRecord ones.
-SPLIT_FILES = {
-    "tfrecord": "c4-{split}.tfrecord-?????-of-?????",
-    "json": "c4-{split}.tfrecord-?????-of-?????.json.gz",
-}
+# A shard file's name (`corpus.layout`): its split, and whether it is mC4's JSON.
 _SHARD_NAME = re.compile(r"^c4-(?P<split>.+)\.tfrecord-\d{5}-of-\d{5}(?P<json>\.json\.gz)?$")
 
 
@@ -52,11 +47,6 @@ class C4Build:
     def examples(self, split: str) -> int | None:
         """Examples in `split` (0 for a split the counters never saw; None without counters)."""
         return None if self.counts is None else int(self.counts.get(split, 0))
-
-
-def language_split(language: str, split: str) -> str:
-    """The build's split holding `language`'s documents: `sw` (train), `sw-validation`."""
-    return language if split == "train" else f"{language}-{split}"
 
 
 def task_language(language: str) -> str:

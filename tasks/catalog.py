@@ -38,6 +38,7 @@ from collections.abc import Sequence
 
 import seqio
 
+from c4forge.corpus.layout import SPLIT_FILES, language_split
 from c4forge.tasks import c4_builds, c4_tasks, registry
 from c4forge.tasks import objectives as obj
 from c4forge.tasks.catalog_flags import DEFAULT_VOCAB, catalog_settings
@@ -113,7 +114,7 @@ def require_vocab_file(vocabulary: seqio.Vocabulary) -> None:
 
 def c4_pattern(c4_dir: str, split: str) -> str:
     """The glob of a split's TFRecord shards in a `c4forge corpus build` output."""
-    return os.path.join(c4_dir, c4_builds.SPLIT_FILES["tfrecord"].format(split=split))
+    return os.path.join(c4_dir, SPLIT_FILES["tfrecord"].format(split=split))
 
 
 def c4_files(c4_dir: str, split: str) -> list[str]:
@@ -199,7 +200,7 @@ def register_mc4(
     names: list[str] = []
     sizes: dict[str, int | None] = {}
     for language in build.languages:
-        splits = {s: c4_builds.language_split(language, s) for s in ("train", "validation")}
+        splits = {s: language_split(language, s) for s in ("train", "validation")}
         if not files.get(splits["train"]):
             continue  # listed in stats.json but not here (JSON output, or a partial copy)
         present = {s: name for s, name in splits.items() if files.get(name)}

@@ -209,3 +209,18 @@ def test_mc4_needs_no_punkt(shared_data, tmp_path, monkeypatch):
     assert settings.punkt_tables == {}
     assert settings.languages[-1] == "und"
     assert len(settings.languages) == 108
+
+
+def test_missing_cld3_is_one_line(shared_data, tmp_path, monkeypatch):
+    from c4forge.corpus import cld3
+
+    def missing():
+        raise ImportError(cld3.INSTALL_HINT)
+
+    monkeypatch.setattr(cld3, "load_gcld3", missing)
+    code, _, err = c4_testing.run_cli(
+        "corpus", "build", "--input", str(c4_testing.FIXTURE_WET / "cc_0.warc.wet.gz"),
+        "--output", str(tmp_path), *MC4,
+    )  # fmt: skip
+    assert code == 2
+    assert err.strip() == f"c4forge corpus build: error: {cld3.INSTALL_HINT}"

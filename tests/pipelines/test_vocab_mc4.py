@@ -16,8 +16,8 @@ from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
 from c4forge.cli import main as cli
+from c4forge.corpus.layout import language_split
 from c4forge.pipelines import vocab_sample as pv
-from c4forge.tasks import c4_builds
 
 import mc4_dirs_testing as mc4
 
@@ -39,7 +39,7 @@ def _docs(split: str = "train") -> list[tuple[str, str, str]]:
     return [
         (language, d["url"], d["text"])
         for language, count in counts.items()
-        for d in mc4.documents(language, c4_builds.language_split(language, split), count)
+        for d in mc4.documents(language, language_split(language, split), count)
     ]
 
 

@@ -9,8 +9,9 @@ import json
 import pytest
 import seqio
 
+from c4forge.corpus.layout import language_split
 from c4forge.corpus.records import decode_example
-from c4forge.tasks import c4_builds, catalog, registry
+from c4forge.tasks import catalog, registry
 from c4forge.tasks.records import read_records
 
 import c4_testing
@@ -111,7 +112,7 @@ def test_a_task_yields_its_languages_texts(fresh, mc4_dir, mc4_vocab, language, 
     name = catalog.mc4_task_name(language, "3.1.0", "span_corruption")
     ds = seqio.TaskRegistry.get(name).source.get_dataset(split, shuffle=False)
     texts = sorted(ex["text"].decode() for ex in ds.as_numpy_iterator())
-    build_split = c4_builds.language_split(language, split)
+    build_split = language_split(language, split)
     count = (mc4.TRAIN_DOCS if split == "train" else mc4.VALIDATION_DOCS)[language]
     assert texts == sorted(mc4.text_of(language, build_split, i) for i in range(count))
     # The feed reads the same documents from the same files, without tf.data.
