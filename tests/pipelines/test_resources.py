@@ -78,3 +78,35 @@ def test_unreachable_public_data_is_one_clear_error(monkeypatch):
     monkeypatch.setattr(resources, "EN_BADWORDS_URL", "http://127.0.0.1:9/en")
     with pytest.raises(resources.ResourceError, match=r"cannot fetch http://127.0.0.1:9/en"):
         resources.load_badwords(None)
+
+
+BADWORDS_5FAF2BA = c4_testing.SHARED_DATA / "badwords" / "ldnoobw_5faf2ba"
+
+
+def test_every_languages_lists_fetched_at_their_pins(tmp_path, shared_data, monkeypatch):
+    """Without --badwords-dir each list is fetched at 5faf2ba (English at 25e679f) and checked."""
+    root = tmp_path / "www"
+    root.mkdir()
+    for path in BADWORDS_5FAF2BA.iterdir():
+        (root / path.name).write_bytes(path.read_bytes())
+    (root / "en").write_bytes(c4_testing.BADWORDS_EN.read_bytes())
+    (root / "ja").write_bytes((BADWORDS_5FAF2BA / "ja").read_bytes() + b"extra\n")  # tampered
+    with FaultyServer(root, faults={"de": ["503"]}) as srv:
+        monkeypatch.setattr(resources, "badwords_url", srv.url)
+        monkeypatch.setattr(resources, "EN_BADWORDS_URL", srv.url("en"))
+        lists = resources.load_badwords_lists(None, None, ["de", "fr", "en", "sw"], True)
+        assert srv.faults_served("de") == ["503"]
+        with pytest.raises(resources.ResourceError, match=r"'ja'.*sha256"):
+            resources.load_badwords_lists(None, None, ["ja-Latn"], True)
+    assert sorted(lists) == ["de", "en", "fr"]  # sw has no list; fr-CA-u-sd-caqc joins fr
+    local = resources.load_badwords_lists(
+        str(c4_testing.BADWORDS_EN), str(BADWORDS_5FAF2BA), ["de", "fr", "en"], True
+    )
+    assert local == lists
+    assert "tabarnak" in lists["fr"]  # from the fr-CA-u-sd-caqc file
+
+
+def test_badwords_dir_missing_files_are_named(tmp_path, shared_data):
+    (tmp_path / "de").write_bytes((BADWORDS_5FAF2BA / "de").read_bytes())
+    with pytest.raises(resources.ResourceError, match=r"lacks the LDNOOBW list files fr, fr-CA"):
+        resources.load_badwords_lists(str(c4_testing.BADWORDS_EN), str(tmp_path), ["de", "fr"])
