@@ -23,8 +23,11 @@ from collections.abc import Sequence
 from c4forge.corpus import mc4, versions
 from c4forge.corpus.layout import language_splits
 
-MEASURE_PREFIX = "c4forge-"  # namespaces of our own measurements, kept out of `counters`
+# Our own measurement counters (not the reference's): namespaces with this prefix are kept out
+# of `counters` and reported under `measures`.
+MEASURE_PREFIX = "c4forge-"
 SPLIT_CHARS = "c4forge-split-chars"  # split -> code points of the texts written to it
+SELECTION = "c4forge-languages"  # pages CLD3 gave a language that --languages left out
 
 # Every mC4 language plus `und`: a build with fewer was restricted with --languages.
 ALL_MC4_CODES = (*mc4.MC4_LANGUAGES, mc4.UNKNOWN_LANGUAGE)
@@ -82,13 +85,18 @@ def _examples(counters: dict, split: str) -> int:
 
 
 def funnel(
-    counters: dict, version: versions.C4Version, languages: Sequence[str] | None = None
+    counters: dict,
+    version: versions.C4Version,
+    languages: Sequence[str] | None = None,
+    measures: dict | None = None,
 ) -> list[tuple[str, int]]:
     """(stage label, pages after it) for the stages this build ran, then the split rows.
 
     `languages` are the mC4 codes built (None for the English configs): their splits are summed
-    into one row instead of the `train`/`validation` rows."""
+    into one row instead of the `train`/`validation` rows. `measures`: ours; a `--languages`
+    build adds the row of the pages its languages kept after CLD3."""
     rows = []
+    unselected = (measures or {}).get(SELECTION, {}).get("filtered:not_selected")
     for label, ns, name in PAGE_STAGES:
         key = versions.counter_key(version, ns, name)
         if key is None or key[0] not in counters:
@@ -97,6 +105,8 @@ def funnel(
         if ns == versions.BADWORDS:  # soft-passed pages matched a badword and were kept
             value += counters[key[0]].get("soft-passed", 0)
         rows.append((label, value))
+        if ns == versions.LANGUAGE and unselected is not None:
+            rows.append(("in --languages", value - unselected))
     if languages is None:
         for split in ("train", "validation"):
             rows.append((f"{split} examples", _examples(counters, split)))
@@ -251,7 +261,7 @@ def write_report(result, settings, plan, argv, plot: bool = True) -> dict:
     """Writes stats.json, funnel.txt and the PNGs; `plan`: the build's `inputs.InputPlan`."""
     counters, measures = separate_measures(collect_counters(result))
     languages = settings.languages
-    rows = funnel(counters, settings.rules.version, languages)
+    rows = funnel(counters, settings.rules.version, languages, measures)
     text = funnel_text(rows, counters)
     stats = {
         "c4_version": settings.rules.version.value,

@@ -26,6 +26,7 @@ from c4forge.corpus.urls import RealnewsDomains, language_split_of, split_of
 from c4forge.corpus.verdict import Reason, Verdict, drop, keep, reason_name, verdict_counters
 from c4forge.corpus.versions import VersionRules
 from c4forge.corpus.wet import DEFAULT_MAX_PAGE_CHARS, split_wet_stream
+from c4forge.pipelines import report  # the namespaces of our own measurement counters
 
 REJECTS = "rejects"
 
@@ -517,7 +518,7 @@ class _LanguagesFn(_StageFn):
 
         super().setup()
         self.identifier = LanguageIdentifier(MC4_LANGUAGES, self.rules.mc4_min_probability)
-        self.unselected = Metrics.counter(SELECTION_NAMESPACE, "filtered:not_selected")
+        self.unselected = Metrics.counter(report.SELECTION, "filtered:not_selected")
 
     def process(self, page: Page):
         for out in self.judged(page, self.identifier.verdict(page)):
@@ -526,9 +527,6 @@ class _LanguagesFn(_StageFn):
                 self.unselected.inc()
                 continue
             yield out
-
-
-SELECTION_NAMESPACE = "c4forge-languages"  # ours: pages of languages left out by --languages
 
 
 class FilterLanguages(beam.PTransform):
@@ -572,12 +570,9 @@ class FilterBadwords(beam.PTransform):
         return pages | beam.ParDo(self._fn).with_outputs(REJECTS, main="pages")
 
 
-CHARS_NAMESPACE = "c4forge-split-chars"  # ours: characters written per split
-
-
 def _count_split(split: str, page: Page) -> None:
     Metrics.counter(split, "examples").inc()
-    Metrics.counter(CHARS_NAMESPACE, split).inc(len(page.text))
+    Metrics.counter(report.SPLIT_CHARS, split).inc(len(page.text))
 
 
 class _SplitFn(beam.DoFn):

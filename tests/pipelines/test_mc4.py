@@ -110,6 +110,10 @@ def test_languages_build_equals_the_full_build_file_for_file(mc4_wet, full_build
     for split in got:
         assert got[split] == full[split], split
     assert stats["languages"] == chosen  # mC4's order
+    rows = {row["stage"]: row["pages"] for row in stats["funnel"]}
+    assert rows["no badwords"] <= rows["in --languages"] < rows["language ID (CLD3)"]
+    kept = sum(stats["counters"][s]["examples"] for s in got)
+    assert rows["examples (all splits)"] == kept
     assert "restricted the build to 4" in stats["funnel_text"]
     full_language = full_builds["3.1.0"][1]["counters"]["language-filter"]
     assert stats["counters"]["language-filter"] == full_language  # CLD3 saw every page

@@ -125,6 +125,16 @@ def test_funnel_rows(counters, languages, expected):
     assert report.funnel(counters, C4Version.V3_1_0, languages) == expected
 
 
+def test_funnel_shows_what_languages_kept():
+    """A --languages build: the pages CLD3 gave other languages leave before badwords."""
+    measures = {"c4forge-languages": {"filtered:not_selected": 10}}
+    rows = report.funnel(MULTILINGUAL, C4Version.V3_1_0, LANGUAGES, measures)
+    labels = [label for label, _ in rows]
+    i = labels.index("language ID (CLD3)")
+    assert rows[i : i + 2] == [("language ID (CLD3)", 210), ("in --languages", 200)]
+    assert "in --languages" not in dict(report.funnel(MULTILINGUAL, C4Version.V3_1_0, LANGUAGES))
+
+
 def test_measures_leave_the_reference_counters():
     counters = {
         **MULTILINGUAL,
