@@ -156,7 +156,9 @@ def beam_child(side: str, wet: str) -> None:
     tmp = Path(tempfile.mkdtemp())
     runner = ["--runner=DirectRunner", "--direct_running_mode=in_memory", "--direct_num_workers=1"]
     if side == "ours":
+        # Imports before the clock, as on the reference side (which imported Beam and TFDS).
         from c4forge.cli import corpus_build
+        from c4forge.pipelines import c4, inputs, report, sharded_write, transforms  # noqa: F401
 
         argv = [
             *("--input", wet, "--output", str(tmp / "out"), "--config", "multilingual"),
