@@ -328,3 +328,82 @@ def read_splits(output: Path, fmt: str = "tfrecord") -> dict[str, list[dict]]:
 
 def triples(by_split: dict[str, list[dict]]) -> set[tuple[str, str, str]]:
     return {(s, r["url"], r["text"]) for s, rows in by_split.items() for r in rows}
+
+
+class ReferenceEnglishV301:
+    """C4 3.0.1's English configs (en, en.noclean, en.noblocklist, webtextlike) with TFDS
+    4.6.0's `c4_utils`, stage by stage in its `c4.py` order, on (url, features) tuples keyed by
+    the normalized URL after URL dedup. `webtext_urls`: the URL lines for webtextlike."""
+
+    def __init__(self, config: str, webtext_urls: list | None = None) -> None:
+        self.clean_pages, self.dedupe, self.fraction = c4_testing.CONFIGS[config]
+        self.webtext_urls = webtext_urls
+        self.counters: dict = collections.defaultdict(collections.Counter)
+
+    def __enter__(self):
+        import langdetect
+        import nltk
+        from nltk.tokenize.punkt import PunktTokenizer
+
+        if str(c4_testing.NLTK_DATA) not in nltk.data.path:
+            nltk.data.path.insert(0, str(c4_testing.NLTK_DATA))
+        self.ref = ref = reference_module("3.0.1")
+        self._saved = ref.get_counter_inc_fn, ref.tfds, ref._load_sentence_tokenizer
+        ref.get_counter_inc_fn = self.counter
+        ref.tfds = types.SimpleNamespace(
+            core=types.SimpleNamespace(lazy_imports=types.SimpleNamespace(langdetect=langdetect))
+        )
+        ref._load_sentence_tokenizer = lambda: PunktTokenizer("english")
+        ref._SENTENCE_TOKENIZER = None
+        return self
+
+    def __exit__(self, *exc):
+        self.ref.get_counter_inc_fn, self.ref.tfds, self.ref._load_sentence_tokenizer = self._saved
+
+    def counter(self, namespace):
+        bucket = self.counters[namespace]
+
+        def inc(name, amount=1):
+            bucket[name] += amount
+
+        return inc
+
+    def run(self, wet_paths):
+        """({(split, url, text)}, {namespace: {name: count}})."""
+        ref = self.ref
+        pages = [p for path in wet_paths for p in ref.split_wet_file(str(path))]
+        pages = [p for p in pages if ref.is_valid_length(p)]
+        groups: dict = {}
+        for p in pages:
+            url, features = ref.normalize_url(p)
+            groups.setdefault(url, []).append(features)
+        pages = [ref.dedupe_urls(item) for item in groups.items()]
+        if self.webtext_urls is not None:
+            joined: dict = collections.defaultdict(lambda: {"text": [], "webtextlike_urls": []})
+            for url, features in pages:
+                joined[url]["text"].append(features)
+            for line in self.webtext_urls:
+                url, _ = ref.normalize_url((line, ""))
+                joined[url]["webtextlike_urls"].append("")
+            pages = [q for item in joined.items() for q in ref.filter_by_webtextlike(item)]
+        if self.clean_pages:
+            citation = re.compile(r"\[\d*\]|\[edit\]|\[citation needed\]")
+            pages = [q for p in pages for q in ref.clean_page(p, citation)]
+        if self.dedupe:
+            inc, kept = self.counter("dedupe-lines"), c4_testing.line_owners(ref, pages)
+            minimum = 3 if self.clean_pages else 0
+            joined_pages = ((p[0], {"features": [p[1]], "lines": kept[p[0]]}) for p in pages)
+            pages = [
+                q for el in joined_pages for q in ref._remove_lines_from_text(el, inc, minimum)
+            ]
+        pages = [q for p in pages for q in ref.detect_english(p)]
+        if self.fraction:
+            words = {w.strip() for w in c4_testing.BADWORDS_EN.read_text("utf-8").splitlines()}
+            keep = ref.get_badwords_filter_fn({"en": words})
+            pages = [p for p in pages if keep(p)]
+        out = set()
+        for key, features in pages:
+            split = "validation" if _md5_int(key) % 1000 == 0 else "train"
+            self.counters[split]["examples"] += 1
+            out.add((split, features["url"], features["text"]))
+        return out, {ns: dict(c) for ns, c in self.counters.items() if c}
