@@ -42,15 +42,7 @@ class BuildSettings:
     languages_restricted: bool = False  # --languages chose them (the rest is dropped)
     docs_per_shard: int = DEFAULT_DOCS_PER_SHARD  # mC4: shard files hold about this many pages
     openwebtext_sources: tuple[tuple[str, str], ...] | None = None  # webtextlike's URL files
-    cc_base_url: str = "https://data.commoncrawl.org"  # resolves relative manifest lines
-
-    @property
-    def splits(self) -> list[str]:
-        from c4forge.corpus.layout import language_splits
-
-        if self.languages is None:
-            return ["train", "validation"]
-        return language_splits(self.languages)
+    cc_base_url: str | None = None  # resolves relative manifest lines (None: Common Crawl's)
 
 
 def build_pages(root, plan, s: BuildSettings):
@@ -61,6 +53,7 @@ def build_pages(root, plan, s: BuildSettings):
     to its composite transform."""
 
     from c4forge.pipelines import transforms as t
+    from c4forge.pipelines.inputs import CC_BASE_URL
     from c4forge.pipelines.wet_sources import WetLocations
 
     rules, rej = s.rules, s.with_rejects
@@ -102,7 +95,7 @@ def build_pages(root, plan, s: BuildSettings):
         | "Inputs"
         >> WetLocations(
             plan,
-            cc_base_url=s.cc_base_url,
+            cc_base_url=s.cc_base_url or CC_BASE_URL,
             scratch_dir=s.scratch_dir,
             attempts=s.download_attempts,
             backoff_s=s.download_backoff_s,
