@@ -71,7 +71,7 @@ def our_build(lists: dict) -> LocalBuild:
         sentences=None,
         detector=LanguageIdentifier(mc4.MC4_LANGUAGES, rules.mc4_min_probability),
         badwords=lists,
-        languages=(*mc4.MC4_LANGUAGES, mc4.UNKNOWN_LANGUAGE),
+        languages=mc4.MC4_CODES,
     )
 
 

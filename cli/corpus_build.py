@@ -207,7 +207,7 @@ def _crawls(given: list[str], var, version: str) -> list[str]:
 
 def _check_config_flags(args, var, rules) -> None:
     """Flags that only some configs take, and configs some versions lack: one line each."""
-    if var.multilingual and not rules.mc4_badwords_fraction:
+    if var.multilingual and not rules.has_mc4:
         raise UsageError(
             f"--config multilingual needs --c4-version 3.0.1 or 3.1.0: mC4 did not exist in "
             f"C4 {rules.version.value}"
@@ -226,9 +226,8 @@ def _check_config_flags(args, var, rules) -> None:
 
 def _languages(text: str | None) -> tuple[str, ...]:
     """The mC4 languages to build: all 107 and "und" by default, or the --languages list."""
-    from c4forge.corpus.mc4 import MC4_LANGUAGES, UNKNOWN_LANGUAGE
+    from c4forge.corpus.mc4 import MC4_CODES as valid
 
-    valid = (*MC4_LANGUAGES, UNKNOWN_LANGUAGE)
     if not text:
         return valid
     codes = [c.strip() for c in text.split(",") if c.strip()]

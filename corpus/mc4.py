@@ -122,6 +122,9 @@ MC4_LANGUAGES = (
     "zu",
 )
 
+# What an mC4 build can hold: every language and `und`, in mC4's order.
+MC4_CODES = (*MC4_LANGUAGES, UNKNOWN_LANGUAGE)
+
 DEFAULT_CC_VERSION = "2019-18"  # "Wide crawl of the web for April 2019"
 
 # `ALL_CC_VERSIONS` of C4 3.1.0 ("as of August 1, 2022"); 3.0.1 stops at 2020-34.

@@ -69,9 +69,9 @@ class PlannedStage:
 
 def stage_plan(variant: Variant, rules: VersionRules) -> tuple[PlannedStage, ...]:
     """The stages between reading the WET files and the split, in the reference's order."""
-    fraction = rules.mc4_badwords_fraction if variant.multilingual else variant.badwords_fraction
-    if variant.multilingual and not fraction:
+    if variant.multilingual and not rules.has_mc4:
         raise ValueError(f"multilingual C4 (mC4) does not exist in C4 {rules.version.value}")
+    fraction = rules.mc4_badwords_fraction if variant.multilingual else variant.badwords_fraction
     badwords = fraction > 0
     line_rule = rules.badwords is BadwordsRule.LINE_UNESCAPED
     plan = [PlannedStage(Stage.LENGTH)]

@@ -57,6 +57,11 @@ class VersionRules:
     bare_badwords_languages: frozenset[str] = frozenset()
     badwords_allowlist: bool = False
 
+    @property
+    def has_mc4(self) -> bool:
+        """Whether this version built multilingual C4 (mC4 arrived in 3.0.0)."""
+        return self.mc4_badwords_fraction > 0
+
 
 RULES = {
     C4Version.V2_2_0: VersionRules(

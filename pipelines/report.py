@@ -29,8 +29,6 @@ MEASURE_PREFIX = "c4forge-"
 SPLIT_CHARS = "c4forge-split-chars"  # split -> code points of the texts written to it
 SELECTION = "c4forge-languages"  # pages CLD3 gave a language that --languages left out
 
-# Every mC4 language plus `und`: a build with fewer was restricted with --languages.
-ALL_MC4_CODES = (*mc4.MC4_LANGUAGES, mc4.UNKNOWN_LANGUAGE)
 
 # (label, namespace, name) in stage order; names are 3.1.0's, renamed per version. A stage is
 # shown when its namespace was counted, so one build shows one of the two language stages.
@@ -166,10 +164,10 @@ def languages_text(table: list[dict], counters: dict, top: int = TOP_LANGUAGES) 
     """The per-language block of the funnel text: why CLD3 dropped pages, the top languages."""
     built = [r["language"] for r in table]
     lines = [f"mC4 languages: {len(built)} built"]
-    if len(set(built)) < len(ALL_MC4_CODES):
+    if len(set(built)) < len(mc4.MC4_CODES):
         lines.append(
             f"  --languages restricted the build to {len(set(built))} of the "
-            f"{len(ALL_MC4_CODES)} mC4 languages ({len(mc4.MC4_LANGUAGES)} + und)"
+            f"{len(mc4.MC4_CODES)} mC4 languages ({len(mc4.MC4_LANGUAGES)} + und)"
         )
     dropped = {
         name: value

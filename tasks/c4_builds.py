@@ -23,11 +23,10 @@ import math
 import re
 from collections.abc import Collection, Iterable, Mapping
 
-from c4forge.corpus.mc4 import MC4_LANGUAGES, UNKNOWN_LANGUAGE
+from c4forge.corpus.mc4 import MC4_CODES
 
 MULTILINGUAL = "multilingual"
 DEFAULT_LANGUAGE_ALPHA = 0.3  # mT5's α
-LANGUAGE_CODES = (*MC4_LANGUAGES, UNKNOWN_LANGUAGE)
 
 # A shard file's name (`corpus.layout`): its split, and whether it is mC4's JSON.
 _SHARD_NAME = re.compile(r"^c4-(?P<split>.+)\.tfrecord-\d{5}-of-\d{5}(?P<json>\.json\.gz)?$")
@@ -89,13 +88,13 @@ def read_build(stats: Mapping | None, present: Collection[str]) -> C4Build:
 
     Multilingual if stats.json says so, or, without a stats.json config, if it holds no `train`
     split but some language's; the languages are stats.json's list, else the known codes among
-    the files (in `LANGUAGE_CODES` order)."""
+    the files (in `corpus.mc4.MC4_CODES` order)."""
     stats = stats if isinstance(stats, Mapping) else {}
     config = stats.get("config")
     listed = stats.get("languages")
     counts = _counts(stats.get("counters"))
     version = stats.get("c4_version") if isinstance(stats.get("c4_version"), str) else None
-    from_files = tuple(code for code in LANGUAGE_CODES if code in present)
+    from_files = tuple(code for code in MC4_CODES if code in present)
     if config is None:
         multilingual = "train" not in present and bool(from_files)
     else:
