@@ -52,6 +52,7 @@ def build_pages(root, plan, s: BuildSettings):
     The stages are `corpus.stages.stage_plan` for the settings' variant and version, each mapped
     to its composite transform."""
 
+    from c4forge.pipelines import dedup_stages
     from c4forge.pipelines import transforms as t
     from c4forge.pipelines.inputs import CC_BASE_URL
     from c4forge.pipelines.wet_sources import WetLocations
@@ -66,7 +67,7 @@ def build_pages(root, plan, s: BuildSettings):
         if stage is Stage.REALNEWS:
             return "Realnews", t.FilterRealnewsDomains(rules, s.realnews_domains, rej)
         if stage is Stage.URL_DEDUP:
-            return "DedupUrls", t.DedupUrls(rules)
+            return "DedupUrls", dedup_stages.DedupUrls(rules)
         if stage is Stage.WEBTEXTLIKE:
             from c4forge.pipelines.openwebtext import OpenWebTextUrls
 
@@ -82,7 +83,7 @@ def build_pages(root, plan, s: BuildSettings):
             return "Clean", t.CleanPages(rules, s.punkt_tables, line_badwords, rej)
         if stage is Stage.LINE_DEDUP:
             min_sentences = planned.min_num_sentences
-            return "DedupLines", t.DedupLines(rules, s.punkt_tables, min_sentences, rej)
+            return "DedupLines", dedup_stages.DedupLines(rules, s.punkt_tables, min_sentences, rej)
         if stage is Stage.ENGLISH:
             return "English", t.FilterEnglish(rules, rej)
         if stage is Stage.BADWORDS:

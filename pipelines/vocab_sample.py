@@ -1,11 +1,12 @@
 """A deterministic sample of a C4 build, and a SentencePiece vocabulary trained on it (Beam).
 
 The job behind `c4forge vocab train` (`cli/vocab_train.py` parses its flags into
-`VocabSettings`). The pipeline reads one split of a C4 build (`pipelines/outputs.py`: TFRecords
-of tf.train.Example decoded by `corpus.records`, or the `--format json` JSON lines), keys every
-document by sha256(seed, url, text), keeps the documents with the smallest keys up to the budget
-(documents or characters) and writes them out. The launcher then writes the sample in key order
-to `sample.txt` and trains SentencePiece on it with seqio's ids
+`VocabSettings`). The pipeline reads one split of a C4 build (files named by `corpus.layout`:
+TFRecords of tf.train.Example decoded by `corpus.records`, or the `--format json` JSON lines),
+keys every document by sha256(seed, url, text), keeps the documents with the smallest keys up
+to the budget (documents or characters) and writes them out; that arithmetic (keys, buckets,
+thresholds, per-language budgets) is `pipelines.vocab_draw`, pure Python. The launcher then
+writes the sample in key order to `sample.txt` and trains SentencePiece on it with seqio's ids
 (`tasks.vocab.train_sentencepiece`).
 
 A multilingual build (mC4, `tasks.c4_builds`) is sampled per language with mT5's rate: language
@@ -34,25 +35,36 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import math
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
 from c4forge.corpus.layout import MC4_SPLIT_FILES, SPLIT_FILES, language_split
-from c4forge.corpus.records import decode_example
 from c4forge.pipelines.launch import default_runner_options, is_dry_run
+from c4forge.pipelines.vocab_draw import (
+    BUCKET_BITS,
+    add_pairs,
+    bucket_of,
+    example_document,
+    json_document,
+    language_budgets,
+    language_shares,
+    parse_sample_records,
+    pick_bucket,
+    pick_threshold,
+    sample_key,
+    sample_record,
+    sample_text,
+)
 from c4forge.tasks import c4_builds
 from c4forge.tasks import vocab as spm_vocab
 
 OUTPUT_FILES = ("spm.model", "spm.vocab", "sample.txt", "vocab.json")
 SCRATCH = ".sample-parts"  # the sample shards under a remote output; removed after use
-KEY_BITS = 128  # sample keys: the first 16 bytes of a sha256
-BUCKET_BITS = 16  # 65,536 buckets: ~5,600 documents each in C4 en's 365M
 
 
 class VocabSampleError(ValueError):
@@ -90,147 +102,6 @@ class VocabSettings:
     overwrite: bool
     languages: tuple[tuple[str, str], ...] = ()
     language_alpha: float | None = None
-
-
-# --- pure helpers ----------------------------------------------------------------------------
-
-
-def example_document(record: bytes) -> list[tuple[str, str]]:
-    """[(url, text)] of one of our tf.train.Example records; [] when it has no text."""
-    features = decode_example(record)
-    text = features.get("text", b"").decode("utf-8")
-    return [(features.get("url", b"").decode("utf-8"), text)] if text else []
-
-
-def json_document(line: str) -> list[tuple[str, str]]:
-    """[(url, text)] of one `c4-*.json.gz` line; [] when it has no text."""
-    row = json.loads(line)
-    text = row.get("text", "")
-    return [(row.get("url", ""), text)] if text else []
-
-
-def sample_key(seed: int, url: str, text: str) -> int:
-    """A document's place in the seed's random order: 128 bits of sha256(seed, url, text)."""
-    digest = hashlib.sha256(f"{seed}\x00{url}\x00{text}".encode()).digest()
-    return int.from_bytes(digest[: KEY_BITS // 8], "big")
-
-
-def bucket_of(key: int, bucket_bits: int = BUCKET_BITS) -> int:
-    return key >> (KEY_BITS - bucket_bits)
-
-
-def pick_bucket(totals: list[tuple[int, int]], budget: int) -> tuple[int, int] | None:
-    """(bucket where the budget runs out, weight of all lower buckets); None if all fit."""
-    before = 0
-    for bucket, weight in sorted(totals):
-        if before + weight > budget:
-            return bucket, before
-        before += weight
-    return None
-
-
-def add_pairs(pairs: Iterable[tuple[int, int]]) -> tuple[int, int]:
-    """(documents, weight) pairs summed (a combiner: its result is such a pair again)."""
-    documents = weight = 0
-    for d, w in pairs:
-        documents += d
-        weight += w
-    return documents, weight
-
-
-def language_budgets(
-    totals: Mapping[str, tuple[int, int]], limit: int, alpha: float | None
-) -> dict[str, int]:
-    """Each language's share of the budget `limit`, from its (documents, weight) `totals`.
-
-    alpha None (an English build, one language): the whole budget. Otherwise language i's share
-    is ∝ documents_i ** alpha (mT5's rate); a language whose share is at least all it holds
-    gets all it holds, and the rest is shared again among the others. The shares of the
-    others are whole numbers summing to what is left: floors, then one more for the largest
-    remainders (ties to the smaller code).
-    """
-    if alpha is None:
-        return {language: limit for language in totals}
-    rates = c4_builds.language_rates({lang: docs for lang, (docs, _) in totals.items()}, alpha)
-    budgets = {language: 0 for language in totals}
-    left, open_ = limit, dict(rates)
-    while open_:
-        total = math.fsum(open_[lang] for lang in sorted(open_))
-        full = [lang for lang in sorted(open_) if left * open_[lang] / total >= totals[lang][1]]
-        if not full:
-            shares = {lang: left * open_[lang] / total for lang in sorted(open_)}
-            floors = {lang: math.floor(share) for lang, share in shares.items()}
-            spare = min(max(left - sum(floors.values()), 0), len(floors))
-            order = sorted(floors, key=lambda lang: (floors[lang] - shares[lang], lang))
-            for lang in order[:spare]:
-                floors[lang] += 1
-            budgets.update(floors)
-            break
-        for lang in full:
-            budgets[lang] = totals[lang][1]
-            left -= totals[lang][1]
-            del open_[lang]
-    return budgets
-
-
-def pick_threshold(
-    edge: list[tuple[int, int]],
-    cut: tuple[int, int] | None,
-    budget: int,
-    bucket_bits: int = BUCKET_BITS,
-) -> int | None:
-    """The largest key in the sample (None: every document is in it).
-
-    `edge` holds the (key, weight) pairs of bucket `cut[0]`; they are taken in key order
-    while the budget lasts, after the `cut[1]` weight of the lower buckets.
-    """
-    if cut is None:
-        return None
-    bucket, used = cut
-    threshold = (bucket << (KEY_BITS - bucket_bits)) - 1  # every key of the lower buckets
-    for key, weight in sorted(edge):
-        if used + weight > budget:
-            break
-        used += weight
-        threshold = key
-    return threshold
-
-
-def sample_record(key: int, text: str, language: str = "") -> str:
-    """One line of the pipeline's sample shards (text may hold newlines, hence JSON); the
-    language, when there is one (a multilingual build), comes third."""
-    row = [f"{key:032x}", text, language] if language else [f"{key:032x}", text]
-    return json.dumps(row, ensure_ascii=False)
-
-
-def parse_sample_records(data: str) -> list[tuple]:
-    """The (key, text) pairs, or (key, text, language) triples, of one sample shard.
-
-    Split on "\\n" only: JSON leaves U+2028, U+0085 and friends unescaped, and `splitlines`
-    would cut records at them.
-    """
-    rows = []
-    for line in data.split("\n"):
-        if line:
-            key, *rest = json.loads(line)
-            rows.append((int(key, 16), *rest))
-    return rows
-
-
-def sample_text(records: list[tuple]) -> str:
-    """`sample.txt`: the documents in key order, each line a paragraph, one `\\n` after each
-    (records are (key, text[, language]))."""
-    return "".join(record[1] + "\n" for record in sorted(records))
-
-
-def language_shares(records: list[tuple]) -> dict[str, dict[str, int]]:
-    """language -> the documents and characters it has in the sample (keys sorted)."""
-    shares: dict[str, dict[str, int]] = {}
-    for record in records:
-        share = shares.setdefault(record[2], {"documents": 0, "characters": 0})
-        share["documents"] += 1
-        share["characters"] += len(record[1])
-    return dict(sorted(shares.items()))
 
 
 # --- Beam ----------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from c4forge.corpus.page import Page
 from c4forge.corpus.sentences import read_punkt_tables
 from c4forge.corpus.urls import normalize_url
 from c4forge.corpus.versions import rules_for
+from c4forge.pipelines import dedup_stages as ds
 from c4forge.pipelines import transforms as t
 
 import c4_testing
@@ -81,7 +82,7 @@ def test_dedup_urls(version, winner):
         expected = max(texts, key=lambda s: hashlib.md5(s.encode()).hexdigest())
 
     def build(p):
-        out = p | beam.Create(pages) | t.DedupUrls(rules_for(version))
+        out = p | beam.Create(pages) | ds.DedupUrls(rules_for(version))
         assert_that(out | beam.Map(lambda pg: pg.text), equal_to([expected, "other"]))
 
     namespace = "dedupe-urls" if version == "2.2.0" else "duplicate-url-filter"
@@ -99,7 +100,7 @@ def test_dedup_urls_equal_timestamps_do_not_depend_on_order():
     for order in ([a, b], [b, a]):
 
         def build(p, order=order):
-            out = p | beam.Create(order) | t.DedupUrls(V310)
+            out = p | beam.Create(order) | ds.DedupUrls(V310)
             assert_that(out | beam.Map(lambda pg: pg.text), equal_to([expected]))
 
         run(build, "duplicate-url-filter")
@@ -147,7 +148,7 @@ def test_dedup_lines_keeps_each_line_in_the_page_with_the_smallest_url_md5(punkt
     ]
 
     def build(p):
-        out = (p | beam.Create(pages) | t.DedupLines(V310, punkt, 0)).pages
+        out = (p | beam.Create(pages) | ds.DedupLines(V310, punkt, 0)).pages
         got = out | beam.Map(lambda pg: (pg.url, shared in pg.text.split("\n")))
         assert_that(got, equal_to([(u, u == owner) for u in urls]))
 
@@ -167,7 +168,7 @@ def test_dedup_lines_drops_repeats_and_pages_left_too_short(punkt):
     loser = max(["a.com/2", "a.com/3"], key=_md5)
 
     def build(p):
-        out = (p | beam.Create(pages) | t.DedupLines(V310, punkt, 3)).pages
+        out = (p | beam.Create(pages) | ds.DedupLines(V310, punkt, 3)).pages
         assert_that(out | beam.Map(lambda pg: pg.url), equal_to(["a.com/1"]))
 
     counters = run(build, "dedupe-lines")
@@ -243,7 +244,7 @@ POPULAR_PAGES = 100_000
 
 
 def test_line_owner_accumulator_stays_constant_size():
-    fn = t._LineOwnerFn()
+    fn = ds._LineOwnerFn()
     acc = fn.create_accumulator()
     offers = [(hashlib.md5(f"u{i}".encode()).digest(), f"u{i}") for i in range(100_000)]
     for offer in offers:
@@ -267,7 +268,7 @@ def test_popular_line_in_many_pages(punkt):
         return page(f"site.com/{i}", f"{shared}\nPage number {i} says something of its own.")
 
     def build(p):
-        out = (p | beam.Create(range(n)) | beam.Map(make) | t.DedupLines(V310, punkt, 0)).pages
+        out = (p | beam.Create(range(n)) | beam.Map(make) | ds.DedupLines(V310, punkt, 0)).pages
         holders = (
             out | beam.Filter(lambda pg: pg.text.startswith(shared)) | beam.Map(lambda pg: pg.url)
         )

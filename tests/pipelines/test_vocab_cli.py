@@ -22,6 +22,7 @@ from c4forge.cli import vocab_train
 from c4forge.corpus import records
 from c4forge.corpus.page import Page
 from c4forge.pipelines import outputs
+from c4forge.pipelines import vocab_draw as vd
 from c4forge.pipelines import vocab_sample as pv
 from c4forge.tasks import vocab as tv
 
@@ -62,7 +63,7 @@ def built(c4_dir, tmp_path_factory):
 
 def reference_sample(rows, budget: pv.Budget, seed: int) -> list[tuple[int, str]]:
     """The definition, in plain Python: smallest keys first while the budget lasts."""
-    keyed = sorted((pv.sample_key(seed, r["url"], r["text"]), r["text"]) for r in rows)
+    keyed = sorted((vd.sample_key(seed, r["url"], r["text"]), r["text"]) for r in rows)
     out, used = [], 0
     for key, text in keyed:
         if used + budget.weight(text) > budget.limit:
@@ -107,7 +108,7 @@ def test_sample_is_the_smallest_keys_and_vocab_json_says_so(built, c4_dir, c4_ro
     out, _ = built
     expected = reference_sample(c4_rows, pv.Budget("documents", DOCS), seed=0)
     sample = (out / "sample.txt").read_text(encoding="utf-8")
-    assert sample == pv.sample_text(expected)
+    assert sample == vd.sample_text(expected)
     summary = json.loads((out / "vocab.json").read_text())
     assert summary["sample"] == {
         "file": "sample.txt",
@@ -158,7 +159,7 @@ def test_another_seed_draws_another_sample(c4_dir, c4_rows, tmp_path):
     assert code == 0, err
     budget = pv.Budget("documents", 40)
     seed1 = reference_sample(c4_rows, budget, seed=1)
-    assert (out / "sample.txt").read_text(encoding="utf-8") == pv.sample_text(seed1)
+    assert (out / "sample.txt").read_text(encoding="utf-8") == vd.sample_text(seed1)
     seed0 = reference_sample(c4_rows, budget, seed=0)
     assert {t for _, t in seed1} != {t for _, t in seed0}
     assert len(seed1) == 40
@@ -172,12 +173,12 @@ def test_sample_chars_is_a_character_budget(c4_dir, c4_rows, tmp_path):
     assert code == 0, err
     summary = json.loads((tmp_path / "v" / "vocab.json").read_text())
     expected = reference_sample(c4_rows, pv.Budget("characters", limit), seed=0)
-    assert (tmp_path / "v" / "sample.txt").read_text(encoding="utf-8") == pv.sample_text(expected)
+    assert (tmp_path / "v" / "sample.txt").read_text(encoding="utf-8") == vd.sample_text(expected)
     assert summary["sample"]["characters"] <= limit
     assert summary["sample"]["documents"] == len(expected) < len(c4_rows)
-    next_doc = sorted(pv.sample_key(0, r["url"], r["text"]) for r in c4_rows)[len(expected)]
+    next_doc = sorted(vd.sample_key(0, r["url"], r["text"]) for r in c4_rows)[len(expected)]
     next_len = next(
-        len(r["text"]) for r in c4_rows if pv.sample_key(0, r["url"], r["text"]) == next_doc
+        len(r["text"]) for r in c4_rows if vd.sample_key(0, r["url"], r["text"]) == next_doc
     )
     assert summary["sample"]["characters"] + next_len > limit  # the budget really ran out
 
@@ -300,7 +301,7 @@ def test_example_features_are_read_without_tensorflow():
     import tensorflow as tf
 
     page = Page("https://a.example/x", "a.example/x", "Line one.\nLine two ü.", "2019-07-17")
-    assert pv.example_document(outputs.example_bytes(page)) == [(page.url, page.text)]
+    assert vd.example_document(outputs.example_bytes(page)) == [(page.url, page.text)]
     example = tf.train.Example(
         features=tf.train.Features(
             feature={
@@ -317,19 +318,19 @@ def test_example_features_are_read_without_tensorflow():
             feature={"url": tf.train.Feature(bytes_list=tf.train.BytesList(value=[b"u"]))}
         )
     )
-    assert pv.example_document(no_text.SerializeToString()) == []
+    assert vd.example_document(no_text.SerializeToString()) == []
 
 
 def test_pick_bucket_and_threshold_by_hand():
     # Buckets 0, 1, 3 weigh 4, 5, 1; a budget of 6 runs out in bucket 1, after 4.
-    assert pv.pick_bucket([(3, 1), (0, 4), (1, 5)], 6) == (1, 4)
-    assert pv.pick_bucket([(3, 1), (0, 4), (1, 5)], 10) is None  # everything fits
+    assert vd.pick_bucket([(3, 1), (0, 4), (1, 5)], 6) == (1, 4)
+    assert vd.pick_bucket([(3, 1), (0, 4), (1, 5)], 10) is None  # everything fits
     bits = 2
-    low = 1 << (pv.KEY_BITS - bits)  # the first key of bucket 1
+    low = 1 << (vd.KEY_BITS - bits)  # the first key of bucket 1
     edge = [(low + 7, 1), (low + 3, 1), (low + 9, 5)]
-    assert pv.pick_threshold(edge, (1, 4), 6, bits) == low + 7  # 4 + 1 + 1, then 5 is too much
-    assert pv.pick_threshold(edge, (1, 4), 4, bits) == low - 1  # only the lower buckets
-    assert pv.pick_threshold([], None, 4, bits) is None
+    assert vd.pick_threshold(edge, (1, 4), 6, bits) == low + 7  # 4 + 1 + 1, then 5 is too much
+    assert vd.pick_threshold(edge, (1, 4), 4, bits) == low - 1  # only the lower buckets
+    assert vd.pick_threshold([], None, 4, bits) is None
 
 
 DOCS_SYNTHETIC = [(f"https://ex.org/{i}", f"document {i} " * (i % 13 + 1)) for i in range(300)]
@@ -360,8 +361,8 @@ def test_draw_sample_is_the_smallest_keys_within_budget():
 
 def test_sample_records_survive_unicode_line_separators():
     texts = ["one\ntwo", "NEL\x85 and LS\u2028 and PS\u2029 inside", "cr\rlf\r\n", "ü ∑ 🙂"]
-    data = "".join(pv.sample_record(i, t) + "\n" for i, t in enumerate(texts))
-    assert pv.parse_sample_records(data) == list(enumerate(texts))
+    data = "".join(vd.sample_record(i, t) + "\n" for i, t in enumerate(texts))
+    assert vd.parse_sample_records(data) == list(enumerate(texts))
 
 
 def test_dataflow_job_is_built_offline(monkeypatch):

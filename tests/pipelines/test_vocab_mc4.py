@@ -17,6 +17,7 @@ from apache_beam.testing.util import assert_that, equal_to
 
 from c4forge.cli import main as cli
 from c4forge.corpus.layout import language_split
+from c4forge.pipelines import vocab_draw as vd
 from c4forge.pipelines import vocab_sample as pv
 
 import mc4_dirs_testing as mc4
@@ -47,12 +48,12 @@ def reference_sample(docs, budget: pv.Budget, seed: int, alpha: float | None) ->
     """The definition in plain Python: per language, the smallest keys within its budget."""
     by_language = defaultdict(list)
     for language, url, text in docs:
-        by_language[language].append((pv.sample_key(seed, url, text), text))
+        by_language[language].append((vd.sample_key(seed, url, text), text))
     totals = {
         lang: (len(rows), sum(budget.weight(t) for _, t in rows))
         for lang, rows in by_language.items()
     }
-    budgets = pv.language_budgets(totals, budget.limit, alpha)
+    budgets = vd.language_budgets(totals, budget.limit, alpha)
     out = []
     for language, rows in by_language.items():
         used = 0
@@ -78,22 +79,22 @@ TOTALS = {"sw": (40, 40), "zh-Latn": (9, 9), "yo": (3, 3)}
 def test_budgets_by_hand():
     # 12 * n**0.3 / 6.3479 = 5.717, 3.654, 2.628: floors 5 + 3 + 2 = 10, and the two largest
     # remainders (sw .717, zh-Latn .654) get one more.
-    assert pv.language_budgets(TOTALS, 12, 0.3) == {"sw": 6, "zh-Latn": 4, "yo": 2}
+    assert vd.language_budgets(TOTALS, 12, 0.3) == {"sw": 6, "zh-Latn": 4, "yo": 2}
     # 30 * share: zh-Latn 9.14 >= its 9 and yo 6.57 >= its 3 documents: all of both, and
     # sw the 18 left.
-    assert pv.language_budgets(TOTALS, 30, 0.3) == {"sw": 18, "zh-Latn": 9, "yo": 3}
+    assert vd.language_budgets(TOTALS, 30, 0.3) == {"sw": 18, "zh-Latn": 9, "yo": 3}
     # alpha 1 is examples-proportional: 12 * 40/52 = 9.23, 2.08, 0.69 -> 9, 2, 1.
-    assert pv.language_budgets(TOTALS, 12, 1.0) == {"sw": 9, "zh-Latn": 2, "yo": 1}
+    assert vd.language_budgets(TOTALS, 12, 1.0) == {"sw": 9, "zh-Latn": 2, "yo": 1}
     # alpha 0 is uniform.
-    assert pv.language_budgets(TOTALS, 9, 0.0) == {"sw": 3, "zh-Latn": 3, "yo": 3}
+    assert vd.language_budgets(TOTALS, 9, 0.0) == {"sw": 3, "zh-Latn": 3, "yo": 3}
     # More than all there is: everything.
-    assert pv.language_budgets(TOTALS, 100, 0.3) == {"sw": 40, "zh-Latn": 9, "yo": 3}
+    assert vd.language_budgets(TOTALS, 100, 0.3) == {"sw": 40, "zh-Latn": 9, "yo": 3}
     # An English build (no alpha): its one language gets the whole budget.
-    assert pv.language_budgets({"": (40, 40)}, 12, None) == {"": 12}
+    assert vd.language_budgets({"": (40, 40)}, 12, None) == {"": 12}
     # A character budget is shared by documents' rates and capped by each language's
     # characters: zh-Latn's 30% of 1000 is more than its 200 characters.
     chars = {"sw": (40, 4000), "zh-Latn": (9, 200), "yo": (3, 3000)}
-    budgets = pv.language_budgets(chars, 1000, 0.3)
+    budgets = vd.language_budgets(chars, 1000, 0.3)
     assert budgets["zh-Latn"] == 200
     # The 800 left: sw 800 * 3.0243 / 4.4147 = 548.04, yo 251.96 -> 548, 252.
     assert budgets == {"sw": 548, "zh-Latn": 200, "yo": 252}
@@ -131,7 +132,7 @@ def test_shares_follow_alpha_and_the_same_seed_draws_the_same_sample(mc4_dir, tm
     assert f"of {mc4_dir} train (3 languages, alpha 0.3); wrote spm.model" in printed
     expected = reference_sample(_docs(), pv.Budget("documents", 12), seed=5, alpha=0.3)
     sample = (tmp_path / "a" / "sample.txt").read_text(encoding="utf-8")
-    assert sample == pv.sample_text(expected)
+    assert sample == vd.sample_text(expected)
     summary = json.loads((tmp_path / "a" / "vocab.json").read_text())
     assert summary["sample"]["language_alpha"] == 0.3
     assert summary["corpus_documents"] == 52  # `und`'s empty shards add nothing
@@ -168,7 +169,7 @@ def test_validation_split_and_a_build_without_stats_json(tmp_path):
     assert code == 0, err
     assert _shares(tmp_path / "v") == {"sw": 2, "zh-Latn": 1}  # all the validation documents
     expected = reference_sample(_docs("validation"), pv.Budget("documents", 10), seed=0, alpha=0.3)
-    assert (tmp_path / "v" / "sample.txt").read_text(encoding="utf-8") == pv.sample_text(expected)
+    assert (tmp_path / "v" / "sample.txt").read_text(encoding="utf-8") == vd.sample_text(expected)
 
 
 # --- errors -------------------------------------------------------------------------------------
