@@ -47,7 +47,7 @@ class ResourceError(ValueError):
 
 
 def _read_url(url: str) -> bytes:
-    from c4forge.pipelines.inputs import read_all
+    from c4forge.pipelines.downloads import read_all
 
     try:
         return read_all(url)

@@ -114,7 +114,7 @@ class _ReadWetFn(_StageFn):
         self.download_count.flush()
 
     def process(self, location: str):
-        from c4forge.pipelines.inputs import open_input
+        from c4forge.pipelines.downloads import open_input
 
         try:
             with open_input(location, count=self.download_count, **self.download) as stream:

@@ -12,7 +12,7 @@ URL per manifest, whatever the number of WET files the manifests list:
     root ─ Manifests: Create(plan.manifests) ─ SpreadManifests: Reshuffle ─       ├─ AllWetFiles
            ListWetFiles: ParDo(read one manifest, yield its WET locations) ───────┘
 
-Each manifest is opened with ``inputs.open_input`` (local, gs://, s3://, or downloaded with
+Each manifest is opened with ``downloads.open_input`` (local, gs://, s3://, or downloaded with
 retries) and its lines resolved by ``inputs.manifest_locations`` — the same rules as
 ``inputs.expand_inputs`` on the launcher. Nothing shuffles the (millions of) WET locations here:
 the reader, ``transforms.ReadWetFiles``, reshuffles them itself.
@@ -35,15 +35,13 @@ import logging
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
-from c4forge.pipelines.inputs import (
-    CC_BASE_URL,
+from c4forge.pipelines.downloads import (
     DEFAULT_ATTEMPTS,
     DEFAULT_BACKOFF_S,
     DEFAULT_TIMEOUT_S,
-    InputPlan,
-    manifest_locations,
     open_input,
 )
+from c4forge.pipelines.inputs import CC_BASE_URL, InputPlan, manifest_locations
 
 __all__ = ["MANIFEST_NAMESPACE", "WetLocations"]
 
@@ -84,7 +82,7 @@ class WetLocations(beam.PTransform):
     """Pipeline root -> the WET file locations of an ``InputPlan`` (strings, unordered).
 
     ``plan.files`` go into the graph as they are; ``plan.manifests`` are spread over workers
-    and read there. The keyword arguments are those of ``inputs.open_input`` for downloading a
+    and read there. The keyword arguments are those of ``downloads.open_input`` for downloading a
     manifest; ``cc_base_url`` resolves its relative lines.
     """
 

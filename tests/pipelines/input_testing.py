@@ -6,7 +6,7 @@ from __future__ import annotations
 import collections
 from pathlib import Path
 
-from c4forge.pipelines.inputs import open_input
+from c4forge.pipelines.downloads import open_input
 
 SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 WET_GZ = [

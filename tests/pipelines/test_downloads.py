@@ -1,4 +1,4 @@
-"""pipelines/inputs.py `open_input`: local files and downloads that survive server faults."""
+"""pipelines/downloads.py `open_input`: local files and downloads that survive server faults."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from c4forge.pipelines import inputs
-from c4forge.pipelines.inputs import (
+from c4forge.pipelines import downloads
+from c4forge.pipelines.downloads import (
     DownloadError,
     open_input,
 )
@@ -137,7 +137,7 @@ def test_temp_file_lives_in_scratch_dir_only_while_open(served, scratch):
 def test_default_scratch_dir_is_the_temp_dir(served, tmp_path, monkeypatch):
     tmp = tmp_path / "tmpdir"
     tmp.mkdir()
-    monkeypatch.setattr(inputs.tempfile, "tempdir", str(tmp))
+    monkeypatch.setattr(downloads.tempfile, "tempdir", str(tmp))
     with FaultyServer(served) as srv, open_input(srv.url(FILES[0]), **FAST) as f:
         assert Path(f.name).parent == tmp
     assert list(tmp.iterdir()) == []
@@ -194,9 +194,9 @@ def test_concurrent_downloads(served, scratch):
 
 def test_gzip_check_accepts_whole_multi_member_streams_and_zero_padding():
     data = WET_GZ[-1].read_bytes()
-    inputs._verify_gzip(io.BytesIO(data))
-    inputs._verify_gzip(io.BytesIO(data + b"\0" * 10))
-    inputs._verify_gzip(io.BytesIO(b"not gzip at all"))  # nothing to check
+    downloads._verify_gzip(io.BytesIO(data))
+    downloads._verify_gzip(io.BytesIO(data + b"\0" * 10))
+    downloads._verify_gzip(io.BytesIO(b"not gzip at all"))  # nothing to check
 
 
 def test_gzip_check_rejects_every_truncation_and_trailing_garbage():
@@ -206,14 +206,14 @@ def test_gzip_check_rejects_every_truncation_and_trailing_garbage():
     assert len(boundaries) == 1  # whirlwind.warc.wet.gz has two members
     for cut in range(2, len(data)):
         if cut in boundaries:
-            inputs._verify_gzip(io.BytesIO(data[:cut]))
+            downloads._verify_gzip(io.BytesIO(data[:cut]))
         else:
-            with pytest.raises(inputs._RetryableError):
-                inputs._verify_gzip(io.BytesIO(data[:cut]))
-    with pytest.raises(inputs._RetryableError, match="trailing garbage"):
-        inputs._verify_gzip(io.BytesIO(data + b"\0\0junk"))
+            with pytest.raises(downloads._RetryableError):
+                downloads._verify_gzip(io.BytesIO(data[:cut]))
+    with pytest.raises(downloads._RetryableError, match="trailing garbage"):
+        downloads._verify_gzip(io.BytesIO(data + b"\0\0junk"))
     with pytest.raises(zlib.error):
-        inputs._verify_gzip(io.BytesIO(data + b"junk"))
+        downloads._verify_gzip(io.BytesIO(data + b"junk"))
 
 
 def _whole_members(data: bytes) -> bool:

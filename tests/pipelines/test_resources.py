@@ -31,10 +31,10 @@ def served(tmp_path, shared_data):
 
 @pytest.fixture(autouse=True)
 def _fast_retries(monkeypatch):
-    from c4forge.pipelines import inputs
+    from c4forge.pipelines import downloads
 
-    real = inputs.open_input
-    monkeypatch.setattr(inputs, "open_input", lambda url, **kw: real(url, backoff_s=0.01, **kw))
+    real = downloads.open_input
+    monkeypatch.setattr(downloads, "open_input", lambda url, **kw: real(url, backoff_s=0.01, **kw))
     monkeypatch.setenv("NLTK_DATA", "")
     monkeypatch.setattr(resources, "_nltk_search_path", lambda: [])
 
