@@ -5,6 +5,7 @@
         --output out/mc4
     c4forge corpus build --crawl CC-MAIN-2019-18 --config webtextlike \
         --openwebtext-urls OpenWebText.zip --output out/wt
+    c4forge corpus build --crawl CC-MAIN-2019-18 --config en --near-dedup --output out/c4-nd
 
 Flags this module does not know are handed to Beam (`--runner`, `--project`, ...); a flag
 neither knows, a missing input or an unreadable public-data file is one error line before the
@@ -17,6 +18,7 @@ import argparse
 import sys
 
 from c4forge.cli.common import UsageError, beam_options, report_usage_errors
+from c4forge.corpus.minhash import DEFAULT_CLUSTER_ROUNDS, MinHashConfig
 from c4forge.corpus.variants import VARIANTS, variant
 from c4forge.corpus.versions import DEFAULT_VERSION, C4Version, rules_for
 from c4forge.pipelines.c4 import FORMATS, BuildSettings
@@ -92,6 +94,40 @@ def build_parser() -> argparse.ArgumentParser:
     )
     data.add_argument("--punkt", metavar="DIR", help="NLTK data dir with tokenizers/punkt_tab")
     data.add_argument("--realnews-domains", metavar="FILE", help="grover's domain list (JSON)")
+    nd = p.add_argument_group(
+        "near-duplicate removal (after the config's stages, before the split; not in C4)"
+    )
+    nd.add_argument(
+        "--near-dedup",
+        action="store_true",
+        help="drop near-duplicate pages: MinHash LSH candidates verified by exact Jaccard, "
+        "one page (smallest md5 of URL) kept per cluster",
+    )
+    defaults = MinHashConfig()
+    nd.add_argument("--minhash-ngram", type=int, default=defaults.ngram, metavar="N",
+                    help="words per shingle (%(default)s)")  # fmt: skip
+    nd.add_argument("--minhash-bands", type=int, default=defaults.bands, metavar="B",
+                    help="LSH bands (%(default)s)")  # fmt: skip
+    nd.add_argument("--minhash-rows", type=int, default=defaults.rows, metavar="R",
+                    help="signature values per band (%(default)s)")  # fmt: skip
+    nd.add_argument("--minhash-seed", type=int, default=defaults.seed, metavar="S",
+                    help="seed of the permutations (%(default)s)")  # fmt: skip
+    nd.add_argument(
+        "--near-dedup-threshold",
+        type=float,
+        default=defaults.threshold,
+        metavar="J",
+        help="exact Jaccard similarity from which a candidate pair is a near duplicate "
+        "(%(default)s)",
+    )
+    nd.add_argument(
+        "--near-dedup-rounds",
+        type=int,
+        default=DEFAULT_CLUSTER_ROUNDS,
+        metavar="K",
+        help="connected-components rounds unrolled into the job (%(default)s: chains of "
+        "~1,000 near duplicates converge; counter near-dedup:cc_unconverged says if not)",
+    )
     p.add_argument("--rejects", action="store_true", help="also write dropped pages + reason")
     p.add_argument("--scratch-dir", help="where workers keep downloads while reading them")
     p.add_argument(
@@ -189,8 +225,27 @@ def resolve(argv: list[str]):
         docs_per_shard=args.docs_per_shard,
         openwebtext_sources=owt,
         cc_base_url=cc_base_url,
+        near_dedup=_near_dedup(args),
+        near_dedup_rounds=args.near_dedup_rounds,
     )
     return settings, plan, options, args
+
+
+def _near_dedup(args) -> MinHashConfig | None:
+    if args.near_dedup_rounds < 1:
+        raise UsageError("--near-dedup-rounds must be at least 1")
+    if not args.near_dedup:
+        return None
+    try:
+        return MinHashConfig(
+            ngram=args.minhash_ngram,
+            bands=args.minhash_bands,
+            rows=args.minhash_rows,
+            seed=args.minhash_seed,
+            threshold=args.near_dedup_threshold,
+        )
+    except ValueError as e:
+        raise UsageError(str(e)) from None
 
 
 def _crawls(given: list[str], var, version: str) -> list[str]:

@@ -3,7 +3,8 @@
 Stage order as the reference `C4._get_pages_pcollection`: split WET files, then the stages of
 `corpus.stages.stage_plan` (length filter, [realnewslike domains], URL dedup, [webtextlike
 join], [paragraph filter], [clean_page], [line dedup], English langdetect or mC4's CLD3,
-[badwords]), then the split by md5(normalized URL) % 1000 (and, for mC4, by language).
+[badwords]), with --near-dedup the near-duplicate removal (`pipelines.near_dedup`, not in
+C4), then the split by md5(normalized URL) % 1000 (and, for mC4, by language).
 Bracketed stages depend on the config and version; `c4forge corpus build`
 (c4forge.cli.corpus_build) parses the flags into `BuildSettings` and calls `build`.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import json
 
+from c4forge.corpus.minhash import DEFAULT_CLUSTER_ROUNDS, MinHashConfig
 from c4forge.corpus.stages import PlannedStage, Stage, stage_plan
 from c4forge.corpus.variants import Variant
 from c4forge.corpus.versions import VersionRules
@@ -43,6 +45,8 @@ class BuildSettings:
     docs_per_shard: int = DEFAULT_DOCS_PER_SHARD  # mC4: shard files hold about this many pages
     openwebtext_sources: tuple[tuple[str, str], ...] | None = None  # webtextlike's URL files
     cc_base_url: str | None = None  # resolves relative manifest lines (None: Common Crawl's)
+    near_dedup: MinHashConfig | None = None  # --near-dedup (not in C4): after the stages
+    near_dedup_rounds: int = DEFAULT_CLUSTER_ROUNDS
 
 
 def build_pages(root, plan, s: BuildSettings):
@@ -118,6 +122,12 @@ def build_pages(root, plan, s: BuildSettings):
         else:
             rejects.append(result[t.REJECTS])
             pages = result["pages"]
+    if s.near_dedup is not None:
+        from c4forge.pipelines.near_dedup import NearDedup
+
+        result = pages | "NearDedup" >> NearDedup(rules, s.near_dedup, rej, s.near_dedup_rounds)
+        rejects.append(result[t.REJECTS])
+        pages = result["pages"]
     if s.languages is not None:
         return pages | "Split" >> t.SplitLanguages(), rejects
     splits = pages | "Split" >> t.SplitPages()

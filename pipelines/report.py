@@ -16,6 +16,7 @@ Written next to the output: `stats.json` (with the resolved config), `funnel.txt
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 from collections.abc import Sequence
@@ -44,6 +45,7 @@ PAGE_STAGES = (
     ("English (langdetect)", versions.ENGLISH, "passed"),
     ("language ID (CLD3)", versions.LANGUAGE, "passed"),
     ("no badwords", versions.BADWORDS, "passed"),
+    ("not a near duplicate", versions.NEAR_DEDUP, "passed"),
 )
 
 # What a build damaged, skipped or retried: (namespace, name), shown when non-zero.
@@ -69,6 +71,20 @@ def collect_counters(result) -> dict[str, dict[str, int]]:
         ns = counters.setdefault(c.key.metric.namespace, {})
         ns[c.key.metric.name] = ns.get(c.key.metric.name, 0) + int(value or 0)
     return {ns: dict(sorted(names.items())) for ns, names in sorted(counters.items())}
+
+
+def collect_distributions(result) -> dict[str, dict[str, dict[str, int]]]:
+    """namespace -> name -> {count, sum, min, max} of a finished Beam result's distributions."""
+    out: dict[str, dict[str, dict[str, int]]] = {}
+    for d in result.metrics().query()["distributions"]:
+        value = d.committed if d.committed is not None else d.attempted
+        if value is None or not value.count:
+            continue
+        names = out.setdefault(d.key.metric.namespace, {})
+        names[d.key.metric.name] = {
+            "count": value.count, "sum": value.sum, "min": value.min, "max": value.max
+        }  # fmt: skip
+    return out
 
 
 def separate_measures(counters: dict) -> tuple[dict, dict]:
@@ -143,11 +159,15 @@ def funnel_text(rows: list[tuple[str, int]], counters: dict) -> str:
     for label, value in rows:
         share = f"{100.0 * value / first:6.2f}%" if first else "      -"
         lines.append(f"  {label:<24} {value:>12,} {share}")
-    for ns in (versions.CLEAN, versions.LINE_DEDUP):
+    for ns, what in (
+        (versions.CLEAN, "lines and pages"),
+        (versions.LINE_DEDUP, "lines and pages"),
+        (versions.NEAR_DEDUP, "pages, pairs and clusters"),
+    ):
         names = counters.get(ns)
         if not names:
             continue
-        lines.append(f"{ns} (lines and pages)")
+        lines.append(f"{ns} ({what})")
         lines.extend(f"  {name:<36} {value:>12,}" for name, value in names.items())
     damage = [
         (f"{ns}/{name}", counters[ns][name])
@@ -274,6 +294,16 @@ def write_report(result, settings, plan, argv, plot: bool = True) -> dict:
         "counters": counters,
         "measures": measures,
     }
+    if settings.near_dedup is not None:
+        sizes = collect_distributions(result).get(versions.NEAR_DEDUP, {}).get("cluster_size")
+        stats["near_dedup"] = {
+            **dataclasses.asdict(settings.near_dedup),
+            "cluster_rounds": settings.near_dedup_rounds,
+            "largest_cluster": sizes["max"] if sizes else 0,
+        }
+        text += (
+            f"\nlargest near-duplicate cluster: {stats['near_dedup']['largest_cluster']:,} pages"
+        )
     table = None
     if languages is not None:
         table = language_table(counters, measures, languages)

@@ -219,3 +219,13 @@ def test_multilingual_job_over_every_dump_fits_dataflow(shared_data, monkeypatch
     assert every_bytes < DATAFLOW_GRAPH_LIMIT_BYTES
     assert every_bytes - one_bytes < 85 * 100
     assert every_bytes < 1.1 * one_bytes
+
+
+def test_near_dedup_job_graph_is_small(shared_data):
+    """--near-dedup adds its shuffles and the unrolled clustering rounds to the same job."""
+    done = corpus_build.run(_argv("--near-dedup"))
+    proto = done["job"].proto_pipeline
+    names = {t.unique_name for t in proto.components.transforms.values()}
+    assert "NearDedup" in names
+    assert "NearDedup/Clusters/SmallStar7" in names  # 8 rounds unrolled
+    assert job_graph_bytes(done["job"]) < DATAFLOW_GRAPH_LIMIT_BYTES / 10

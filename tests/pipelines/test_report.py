@@ -232,18 +232,19 @@ def _metric(namespace, name, committed, attempted=None):
 
 
 class FakeResult:
-    def __init__(self, counters: dict):
+    def __init__(self, counters: dict, distributions: list | None = None):
         self._metrics = [
             _metric(ns, name, value)
             for ns, names in counters.items()
             for name, value in names.items()
         ]
+        self._distributions = distributions or []
 
     def metrics(self):
         return self
 
     def query(self):
-        return {"counters": self._metrics, "distributions": [], "gauges": []}
+        return {"counters": self._metrics, "distributions": self._distributions, "gauges": []}
 
 
 def test_collect_counters_sums_and_falls_back_to_attempted():
@@ -262,6 +263,7 @@ def _settings(tmp_path, config, languages=None):
         badwords={"en": ["a", "b"], "de": ["c"]},
         output=str(tmp_path),
         languages=languages,
+        near_dedup=None,
     )
 
 
@@ -305,3 +307,28 @@ def test_write_report_english_without_languages(tmp_path):
 
 def test_every_mc4_code_counts_as_unrestricted():
     assert len(mc4.MC4_CODES) == len(mc4.MC4_LANGUAGES) + 1 == 108
+
+
+def test_write_report_near_dedup(tmp_path):
+    from c4forge.corpus.minhash import MinHashConfig
+
+    counters = {
+        **EN,
+        "near-dedup": {"passed": 70, "filtered:near_duplicate": 5, "clusters": 3},
+    }
+    sizes = SimpleNamespace(count=3, sum=8, min=2, max=4)
+    result = FakeResult(counters, [_metric("near-dedup", "cluster_size", sizes)])
+    settings = _settings(tmp_path, "en")
+    settings.near_dedup = MinHashConfig(bands=20, rows=13)
+    settings.near_dedup_rounds = 8
+    plan = InputPlan(files=("a.wet.gz",), manifests=())
+    report.write_report(result, settings, plan, ["--near-dedup"], plot=False)
+    stats = json.loads((tmp_path / "stats.json").read_text())
+    assert stats["near_dedup"] == {
+        "ngram": 5, "bands": 20, "rows": 13, "seed": 1, "threshold": 0.8,
+        "cluster_rounds": 8, "largest_cluster": 4,
+    }  # fmt: skip
+    assert {"stage": "not a near duplicate", "pages": 70} in stats["funnel"]
+    text = (tmp_path / "funnel.txt").read_text()
+    assert "near-dedup (pages, pairs and clusters)" in text
+    assert "largest near-duplicate cluster: 4 pages" in text
