@@ -6,11 +6,14 @@ Pages are keyed by the first 8 bytes of md5(URL) (unique after URL dedup); a clu
 page with the smallest key, whatever the sharding or input order. The steps, each a shuffle of
 small keys except where noted:
 
-1. `_BandsFn`: per page, its `bands` band keys ((band, hash), page key), and its shingle hashes
-   (uint32 bytes, about 4 bytes per word) keyed by page.
-2. Group by band key. A bucket of n pages proposes n - 1 pairs, each member to the bucket's
-   smallest key (a star, not all pairs), so a page copied a million times costs a million
-   proposals, not 10^12; its group is read twice, never held.
+1. `_BandsFn`: per page, its `bands` band keys ((band, hash), (page key, digest of its shingle
+   set)), and its shingle hashes (uint32 bytes, about 4 bytes per word) keyed by page.
+2. Group by band key (`_ProposeFn`). Pages of a bucket with one shingle set (exact copies
+   after normalization) are linked to the smallest of them without verification (band 0's
+   buckets only: each such pair once). The smallest page of each other set is proposed to
+   the bucket's smallest page: a star, not all pairs, so a page copied a million times costs
+   a million identical-set edges and no shipped set; the group is read twice, never held
+   (apart from one entry per distinct set).
 3. Proposals meet shingle sets (group by page), then each proposed page's set travels to its
    bucket minimum, which compares it with its own (exact Jaccard; verified, because 14 x 8 bands
    make 21% of the pairs at J = 0.6 candidates). Star verification links a page to the bucket
@@ -37,6 +40,7 @@ from c4forge.pipelines.transforms import REJECTS, _Counters, reject_record
 
 NAMESPACE = versions.NEAR_DEDUP
 _SETS = "sets"
+_EDGES = "edges"
 
 
 def page_key(url: str) -> int:
@@ -69,22 +73,44 @@ class _BandsFn(_CountingFn):
         if hashes.size == 0:
             self.count("short_pages")  # fewer words than a shingle: never a near duplicate
             return
+        data = hashes.astype("<u4").tobytes()
+        digest = hashlib.blake2b(data, digest_size=8).digest()  # equal sets, equal digests
         for band in minhash.band_keys(minhash.signature(hashes, self.config), self.config):
-            yield band, key
-        yield beam.pvalue.TaggedOutput(_SETS, (key, hashes.astype("<u4").tobytes()))
+            yield band, (key, digest)
+        yield beam.pvalue.TaggedOutput(_SETS, (key, data))
 
 
-def _propose(element):
-    """A bucket's pages -> ("to", minimum) for each other page, and ("rep",) for the minimum."""
-    _, keys = element
-    smallest = min(keys)
-    others = 0
-    for key in keys:
-        if key != smallest:
-            others += 1
-            yield key, ("to", smallest)
-    if others:
-        yield smallest, ("rep", None)
+class _ProposeFn(_CountingFn):
+    """A bucket's pages, (key, set digest) each -> proposals and the edges of identical sets.
+
+    Pages with one shingle set (equal digests: exact copies after normalization) are one
+    class; each class is linked to its smallest key directly (Jaccard 1, nothing verified),
+    in band 0's buckets only (identical sets share every band, so band 0 sees every such
+    pair, once). Each class's smallest page is proposed to the bucket's smallest page
+    ("to", m), which is asked for its own set ("rep"). So a page copied a million times costs
+    one class and no shipped sets. Memory: one entry per class of the bucket."""
+
+    def process(self, element):
+        (band, _), members = element
+        smallest, smallest_digest = None, None
+        class_min: dict[bytes, int] = {}
+        for key, digest in members:
+            if smallest is None or key < smallest:
+                smallest, smallest_digest = key, digest
+            if key < class_min.get(digest, key + 1):
+                class_min[digest] = key
+        if band == 0:
+            for key, digest in members:
+                if key != class_min[digest]:
+                    self.count("identical_pairs")
+                    yield beam.pvalue.TaggedOutput(_EDGES, (class_min[digest], key))
+        proposed = 0
+        for digest, key in class_min.items():
+            if digest != smallest_digest:
+                proposed += 1
+                yield key, ("to", smallest)
+        if proposed:
+            yield smallest, ("rep", None)
 
 
 class _SendSetsFn(_CountingFn):
@@ -93,7 +119,7 @@ class _SendSetsFn(_CountingFn):
 
     def process(self, element):
         key, joined = element
-        asks = joined["ask"]
+        asks = list(joined["ask"])  # at most one "to" and one "rep" per band
         if not asks:
             return
         sets = list(joined["set"])
@@ -272,9 +298,12 @@ class NearDedup(beam.PTransform):
         banded = keyed | "MinHash" >> beam.ParDo(_BandsFn(version, self._config)).with_outputs(
             _SETS, main="bands"
         )
-        asks = (
-            banded.bands | "GroupBands" >> beam.GroupByKey() | "Propose" >> beam.FlatMap(_propose)
+        proposed = (
+            banded.bands
+            | "GroupBands" >> beam.GroupByKey()
+            | "Propose" >> beam.ParDo(_ProposeFn(version)).with_outputs(_EDGES, main="asks")
         )
+        asks = proposed.asks
         offers = (
             {"set": banded[_SETS], "ask": asks}
             | "SetsMeetAsks" >> beam.CoGroupByKey()
@@ -285,6 +314,7 @@ class NearDedup(beam.PTransform):
             | "GroupAtMinimum" >> beam.GroupByKey()
             | "Verify" >> beam.ParDo(_VerifyFn(version, self._config.threshold))
         )
+        edges = (edges, proposed[_EDGES]) | "AllEdges" >> beam.Flatten()
         labels = edges | "Clusters" >> ConnectedComponents(version, self._cc_rounds)
         urls = keyed | "Urls" >> beam.Map(lambda kp: (kp[0], kp[1].url))
         survivors = (

@@ -121,7 +121,7 @@ def test_cluster_counters(planted_run):
     _, rejected, counters, sizes = planted_run
     assert counters["clusters"] == len(set(rejected.values()))
     assert counters["clustered_pages"] == len(rejected) + counters["clusters"]
-    assert counters["verified_pairs"] >= len(rejected)
+    assert counters["verified_pairs"] + counters["identical_pairs"] >= len(rejected)
     (dist,) = sizes
     assert dist.max == 2
     assert dist.count == counters["clusters"]
@@ -146,7 +146,28 @@ def test_hot_bucket_keeps_one_page_and_counts_the_cluster():
     assert set(rejected.values()) == {survivor}
     assert counters["clusters"] == 1
     assert sizes[0].max == 2000
-    assert counters["candidate_pairs"] == 1999  # a star, not 2 million pairs
+    assert counters["identical_pairs"] == 1999  # a star, not 2 million pairs
+    assert "candidate_pairs" not in counters  # and no shingle set shipped
+
+
+def test_copies_and_near_copies_in_one_bucket():
+    """500 exact copies, and 20 near copies (one word edited) of the same page, one of which
+    has the smallest key: one page stays, and only the near copies' sets are verified."""
+    (_, text), *_ = base_pages()[:1]
+    words = text.split(" ")
+    copies = [_page(f"https://copy{i}.example/", text) for i in range(500)]
+    near = []
+    for i in range(20):
+        edited = words[:]
+        edited[(7 * i) % len(words)] = f"edited{i}"
+        near.append(_page(f"https://near{i}.example/", " ".join(edited)))
+    pages = copies + near
+    kept, rejected, counters, sizes = _run(pages)
+    assert kept == [min((p.url for p in pages), key=page_key)]
+    assert sizes[0].max == 520
+    assert counters["identical_pairs"] == 499
+    assert counters["verified_pairs"] <= 20 * 14  # near copies and the copies' class, per band
+    assert counters.get("unverified_pairs", 0) == 0
 
 
 def test_short_pages_pass_unhashed():
