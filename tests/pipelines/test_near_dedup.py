@@ -163,6 +163,7 @@ def test_copies_and_near_copies_in_one_bucket():
         near.append(_page(f"https://near{i}.example/", " ".join(edited)))
     pages = copies + near
     kept, rejected, counters, sizes = _run(pages)
+    assert len(rejected) == 519
     assert kept == [min((p.url for p in pages), key=page_key)]
     assert sizes[0].max == 520
     assert counters["identical_pairs"] == 499
