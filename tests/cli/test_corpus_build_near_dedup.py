@@ -117,3 +117,28 @@ def test_bad_near_dedup_flags_are_one_line(extra, message, shared_data, tmp_path
     assert len(err) == 1, err
     assert message in err[0]
     assert not (tmp_path / "o").exists()
+
+
+def test_same_output_for_any_file_order_and_worker_count(planted_wet, builds, tmp_path):
+    """The planted pages in two WET files, given in the other order to two worker processes:
+    the same documents as the one-file, one-worker build."""
+    _, pairs = planted_wet
+    records = [
+        (u, "2019-07-17T12:00:00Z", t) for a, ta, b, tb, _ in pairs for u, t in ((a, ta), (b, tb))
+    ]
+    half = len(records) // 2
+    first = c4_testing.write_wet(tmp_path / "a.warc.wet.gz", records[half:])
+    second = c4_testing.write_wet(tmp_path / "b.warc.wet.gz", records[:half][::-1])
+    out = tmp_path / "out"
+    argv = c4_testing.build_args(
+        [second, first],
+        out,
+        *CONFIG,
+        "--format",
+        "json",
+        "--near-dedup",
+    )
+    argv = [a for a in argv if not a.startswith("--direct_")]
+    argv += ["--direct_running_mode=multi_processing", "--direct_num_workers=2"]
+    corpus_build.run(argv)
+    assert _urls(out) == _urls(builds[1])
