@@ -61,7 +61,8 @@ class _CountingFn(beam.DoFn):
 
 
 class _BandsFn(_CountingFn):
-    """(key, page) -> ((band, band hash), key) per band; tagged: (key, shingle-hash bytes)."""
+    """(key, page) -> ((band, band hash), (key, set digest)) per band; tagged: (key, the
+    shingle hashes as uint32 bytes)."""
 
     def __init__(self, version, config: minhash.MinHashConfig) -> None:
         super().__init__(version)
@@ -115,7 +116,7 @@ class _ProposeFn(_CountingFn):
 
 class _SendSetsFn(_CountingFn):
     """At each page asked: its set to each bucket minimum it was proposed to, and to itself
-    when it is a minimum (then with its URL, for the rejects of its cluster)."""
+    (key None) when it is a minimum."""
 
     def process(self, element):
         key, joined = element
