@@ -59,6 +59,7 @@ bench: setup
 	$(BIN)/python bench/bench_sentences.py
 	$(BIN)/python bench/bench_mc4.py
 	$(BIN)/python bench/bench_near_dedup.py
+	$(BIN)/python bench/bench_decontamination.py
 	$(BIN)/python bench/bench_tasks.py
 	$(BIN)/python bench/bench_model.py
 	$(BIN)/python bench/bench_model.py --malloc-reuse

@@ -6,6 +6,8 @@
     c4forge corpus build --crawl CC-MAIN-2019-18 --config webtextlike \
         --openwebtext-urls OpenWebText.zip --output out/wt
     c4forge corpus build --crawl CC-MAIN-2019-18 --config en --near-dedup --output out/c4-nd
+    c4forge corpus build --input 'wet/*.warc.wet.gz' --output out/c4-clean \
+        --decontaminate 'glue_.*,squad_v010_allanswers'
 
 Flags this module does not know are handed to Beam (`--runner`, `--project`, ...); a flag
 neither knows, a missing input or an unreadable public-data file is one error line before the
@@ -15,9 +17,12 @@ pipeline starts.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import dataclasses
 import sys
 
 from c4forge.cli.common import UsageError, beam_options, report_usage_errors
+from c4forge.corpus.decontamination import DecontaminationConfig
 from c4forge.corpus.minhash import DEFAULT_CLUSTER_ROUNDS, MinHashConfig
 from c4forge.corpus.variants import VARIANTS, variant
 from c4forge.corpus.versions import DEFAULT_VERSION, C4Version, rules_for
@@ -128,6 +133,30 @@ def build_parser() -> argparse.ArgumentParser:
         help="connected-components rounds unrolled into the job (%(default)s: chains of "
         "~1,000 near duplicates converge; counter near-dedup:cc_unconverged says if not)",
     )
+    dc = p.add_argument_group("decontamination (after near-dedup, before the split; not in C4)")
+    dc.add_argument(
+        "--decontaminate",
+        action="append",
+        default=[],
+        metavar="NAMES",
+        help="drop pages sharing a normalized n-gram with these catalog tasks' validation/test "
+        "examples: task names, mixtures or regexes, comma-separated (repeatable)",
+    )
+    dc.add_argument(
+        "--decontaminate-file",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help='JSON lines {"task", "id", "text"} of eval examples outside the catalog (repeatable)',
+    )
+    dc.add_argument(
+        "--decontaminate-ngram",
+        type=int,
+        default=DecontaminationConfig().ngram,
+        metavar="N",
+        help="words per n-gram (%(default)s); eval texts of 8 to N-1 words are one n-gram",
+    )
+    dc.add_argument("--tfds-data-dir", help="TFDS data dir of --decontaminate's tasks")
     p.add_argument("--rejects", action="store_true", help="also write dropped pages + reason")
     p.add_argument("--scratch-dir", help="where workers keep downloads while reading them")
     p.add_argument(
@@ -159,7 +188,8 @@ def _parse_shards(text: str | None, default: tuple[int, int]) -> tuple[int, int]
 
 
 def resolve(argv: list[str]):
-    """Parses flags, checks inputs and loads public data. Raises UsageError on any problem."""
+    """Parses flags, checks inputs and loads public data: (settings, plan, Beam options, args,
+    the eval index of --decontaminate or None). Raises UsageError on any problem."""
     args, rest = build_parser().parse_known_args(argv)  # --help exits here, before Beam loads
     from c4forge.pipelines import inputs, launch, resources
 
@@ -207,6 +237,7 @@ def resolve(argv: list[str]):
                 f"{local[0]!r} is a local path, which Dataflow workers cannot read: "
                 "use gs:// (or https://) inputs and a gs:// --output"
             )
+    decontamination, index = _decontamination(args)
     settings = BuildSettings(
         variant=var,
         rules=rules,
@@ -227,8 +258,30 @@ def resolve(argv: list[str]):
         cc_base_url=cc_base_url,
         near_dedup=_near_dedup(args),
         near_dedup_rounds=args.near_dedup_rounds,
+        decontamination=decontamination,
+        decontamination_summary=index.task_summary() if index is not None else None,
     )
-    return settings, plan, options, args
+    return settings, plan, options, args, index
+
+
+def _decontamination(args):
+    """(DecontaminationConfig, EvalIndex) of --decontaminate/--decontaminate-file, or Nones."""
+    if not args.decontaminate and not args.decontaminate_file:
+        return None, None
+    from c4forge.cli.corpus_decontaminate import build_eval_index
+
+    try:
+        config = DecontaminationConfig(ngram=args.decontaminate_ngram)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    index = build_eval_index(
+        args.decontaminate,
+        args.decontaminate_file,
+        config,
+        args.tfds_data_dir,
+        tasks_flag="--decontaminate",
+    )
+    return config, index
 
 
 def _near_dedup(args) -> MinHashConfig | None:
@@ -313,18 +366,33 @@ def run(argv: list[str] | None = None) -> dict:
     from c4forge.pipelines import c4, launch, report
 
     argv = list(sys.argv[1:] if argv is None else argv)
-    settings, plan, options, args = resolve(argv)
+    settings, plan, options, args, index = resolve(argv)
     options = launch.default_runner_options(options)
     if settings.languages is not None:
         import tempfile
 
         scratch = tempfile.mkdtemp(prefix="c4forge-launch-")
         launch.add_worker_requirements(options, [launch.WORKER_CLD3_REQUIREMENT], scratch)
-    result = c4.build(settings, plan, options)
+    with _index_file(index, settings.output, launch.is_dry_run(options)) as path:
+        result = c4.build(dataclasses.replace(settings, decontamination_index=path), plan, options)
     if getattr(result, "job", None) is not None and launch.is_dry_run(options):
         # Dataflow dry run: the job graph was built and the sdist staged; nothing ran.
         return {"dry_run": True, "job": result.job, "funnel_text": "dry run: job not submitted"}
     return report.write_report(result, settings, plan, argv, plot=not args.no_report)
+
+
+def _index_file(index, output: str, dry_run: bool):
+    """The eval index's file for the workers (`decontamination.index_file`), its path; a dry
+    run writes nothing (the path is only named in the job)."""
+    from c4forge.pipelines import decontamination
+
+    if index is None:
+        return contextlib.nullcontext(None)
+    if dry_run:
+        return contextlib.nullcontext(
+            f"{output}/{decontamination.SCRATCH}/{decontamination.INDEX_NAME}"
+        )
+    return decontamination.index_file(index, output)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,6 +1,7 @@
 """The `c4forge` command: one entry point for every job of the project.
 
 c4forge corpus build --input 'data/*.warc.wet.gz' --output out/c4 --config en
+c4forge corpus decontaminate --c4 out/c4 --tasks 'glue_.*' --output out/c4-clean
 c4forge vocab train --corpus out/c4 --size 32000 --output vocab/
 c4forge tasks list | show NAME | cache --tasks NAME... --output DIR
 c4forge model info t5.1.1-base
@@ -24,6 +25,7 @@ from c4forge.cli.common import USAGE_EXIT, quiet_startup
 # (words on the command line) -> (module in c4forge.cli, one-line help). Longest match first.
 COMMANDS: dict[tuple[str, ...], tuple[str, str]] = {
     ("corpus", "build"): ("corpus_build", "build C4 from Common Crawl WET files"),
+    ("corpus", "decontaminate"): ("corpus_decontaminate", "drop pages holding eval-set n-grams"),
     ("vocab", "train"): ("vocab_train", "train a SentencePiece vocabulary on C4"),
     ("tasks",): ("tasks", "list, show: list and show seqio tasks and mixtures"),
     ("tasks", "cache"): ("tasks_cache", "cache seqio tasks with a Beam job"),
@@ -80,8 +82,9 @@ def main(argv: list[str] | None = None) -> int:
         group = [w for w in COMMANDS if w[0] == argv[0] and len(w) > 1]
         if group and argv[1:2] in ([], ["-h"], ["--help"]):
             print(f"usage: c4forge {argv[0]} {{{','.join(w[1] for w in group)}}} ...\n")
+            width = max(len(" ".join(w)) for w in group)
             for words in group:
-                print(f"  {' '.join(words):<16} {COMMANDS[words][1]}")
+                print(f"  {' '.join(words):<{width}}  {COMMANDS[words][1]}")
             return 0
         parser.print_usage(sys.stderr)
         print(f"c4forge: error: unknown command {' '.join(argv[:2])!r}", file=sys.stderr)

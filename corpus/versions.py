@@ -125,6 +125,7 @@ PARAGRAPHS = "paragraph-filter"
 WEBTEXTLIKE = "webtextlike-filter"
 BADWORDS = "badwords-filter"
 NEAR_DEDUP = "near-dedup"  # ours, beyond the reference (pipelines.near_dedup)
+DECONTAMINATION = "decontamination"  # ours, beyond the reference (pipelines.decontamination)
 DOWNLOAD = "download_wet_url"
 
 # 2.2.0 namespaces and names, keyed by the 3.1.0 (namespace, name). None: not counted in 2.2.0.

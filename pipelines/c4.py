@@ -3,8 +3,9 @@
 Stage order as the reference `C4._get_pages_pcollection`: split WET files, then the stages of
 `corpus.stages.stage_plan` (length filter, [realnewslike domains], URL dedup, [webtextlike
 join], [paragraph filter], [clean_page], [line dedup], English langdetect or mC4's CLD3,
-[badwords]), with --near-dedup the near-duplicate removal (`pipelines.near_dedup`, not in
-C4), then the split by md5(normalized URL) % 1000 (and, for mC4, by language).
+[badwords]), with --near-dedup the near-duplicate removal (`pipelines.near_dedup`) and with
+--decontaminate the eval-set decontamination (`pipelines.decontamination`), neither in C4, then
+the split by md5(normalized URL) % 1000 (and, for mC4, by language).
 Bracketed stages depend on the config and version; `c4forge corpus build`
 (c4forge.cli.corpus_build) parses the flags into `BuildSettings` and calls `build`.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import json
 
+from c4forge.corpus.decontamination import DecontaminationConfig
 from c4forge.corpus.minhash import DEFAULT_CLUSTER_ROUNDS, MinHashConfig
 from c4forge.corpus.stages import PlannedStage, Stage, stage_plan
 from c4forge.corpus.variants import Variant
@@ -47,6 +49,10 @@ class BuildSettings:
     cc_base_url: str | None = None  # resolves relative manifest lines (None: Common Crawl's)
     near_dedup: MinHashConfig | None = None  # --near-dedup (not in C4): after the stages
     near_dedup_rounds: int = DEFAULT_CLUSTER_ROUNDS
+    # --decontaminate (not in C4): after near-dedup (dedup first, DEDUP.md §6.8).
+    decontamination: DecontaminationConfig | None = None
+    decontamination_index: str | None = None  # the index file (decontamination.index_file)
+    decontamination_summary: dict | None = None  # EvalIndex.task_summary()
 
 
 def build_pages(root, plan, s: BuildSettings):
@@ -128,6 +134,17 @@ def build_pages(root, plan, s: BuildSettings):
         result = pages | "NearDedup" >> NearDedup(rules, s.near_dedup, rej, s.near_dedup_rounds)
         rejects.append(result[t.REJECTS])
         pages = result["pages"]
+    if s.decontamination is not None:
+        from c4forge.pipelines import decontamination as dc
+
+        result = pages | "Decontaminate" >> dc.Decontaminate(
+            rules, s.decontamination_index, s.decontamination, rej
+        )
+        rejects.append(result[t.REJECTS])
+        pages = result["pages"]
+        _ = result | "ContaminationReport" >> dc.WriteContamination(
+            f"{s.output}/{dc.REPORT_NAME}", s.decontamination_summary, s.decontamination
+        )
     if s.languages is not None:
         return pages | "Split" >> t.SplitLanguages(), rejects
     splits = pages | "Split" >> t.SplitPages()

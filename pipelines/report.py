@@ -46,6 +46,7 @@ PAGE_STAGES = (
     ("language ID (CLD3)", versions.LANGUAGE, "passed"),
     ("no badwords", versions.BADWORDS, "passed"),
     ("not a near duplicate", versions.NEAR_DEDUP, "passed"),
+    ("no eval n-grams", versions.DECONTAMINATION, "passed"),
 )
 
 # What a build damaged, skipped or retried: (namespace, name), shown when non-zero.
@@ -304,6 +305,14 @@ def write_report(result, settings, plan, argv, plot: bool = True) -> dict:
         text += (
             f"\nlargest near-duplicate cluster: {stats['near_dedup']['largest_cluster']:,} pages"
         )
+    if settings.decontamination is not None:
+        from c4forge.pipelines.decontamination import REPORT_NAME
+
+        stats["decontamination"] = {
+            **dataclasses.asdict(settings.decontamination),
+            "report": REPORT_NAME,
+            "tasks": sorted(settings.decontamination_summary or {}),
+        }
     table = None
     if languages is not None:
         table = language_table(counters, measures, languages)

@@ -20,7 +20,7 @@ def test_several_inputs_after_one_flag_reach_the_build(shared_data, tmp_path):
     wet = sorted((c4_testing.FIXTURE_WET).glob("*.warc.wet.gz"))
     assert len(wet) >= 2
     argv = c4_testing.build_args([], tmp_path / "out")
-    settings, plan, _, _ = corpus_build.resolve(
+    settings, plan, _, _, _ = corpus_build.resolve(
         ["--input", *map(str, wet), *argv, "--config", "en.noclean"]
     )
     assert plan.files == tuple(str(p) for p in wet)
@@ -57,7 +57,7 @@ def test_crawls_are_manifests_for_the_workers(flags, expected, shared_data, tmp_
     argv = [*c4_testing.build_args([], tmp_path / "out"), *flags]
     if "webtextlike" in flags:
         argv += ["--openwebtext-urls", str(c4_testing.BADWORDS_EN)]  # any text file will do
-    _, plan, _, _ = corpus_build.resolve(argv)
+    _, plan, _, _, _ = corpus_build.resolve(argv)
     crawls = [m.split("/crawl-data/")[1].split("/")[0] for m in plan.manifests]
     if expected is None and "webtextlike" in flags:
         expected = sorted(f"CC-MAIN-{d}" for d in mc4.OPENWEBTEXT_CC_VERSIONS)

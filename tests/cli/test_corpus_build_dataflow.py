@@ -9,6 +9,7 @@ here the manifests are read on workers (pipelines/wet_sources.py), so 86 dumps c
 
 from __future__ import annotations
 
+import json
 import random
 import tarfile
 
@@ -229,3 +230,21 @@ def test_near_dedup_job_graph_is_small(shared_data):
     assert "NearDedup" in names
     assert "NearDedup/Clusters/SmallStar7" in names  # 8 rounds unrolled
     assert job_graph_bytes(done["job"]) < DATAFLOW_GRAPH_LIMIT_BYTES / 10
+
+
+def test_decontamination_job_reads_the_index_from_the_output(shared_data, tmp_path):
+    """The eval index is far too big for a job graph: workers read it from a file under the
+    output, which a dry run only names. 20,000 eval texts (160,000 n-grams, several MB of
+    index) leave the graph as small as without them."""
+    rng = random.Random(0)
+    words = ["".join(rng.choices("abcdefghijklmnop", k=7)) for _ in range(5000)]
+    evals = tmp_path / "evals.jsonl"
+    with open(evals, "w") as f:
+        for i in range(20_000):
+            text = " ".join(rng.choices(words, k=20))
+            f.write(json.dumps({"task": "t", "id": str(i), "text": text}) + "\n")
+    done = corpus_build.run(_argv("--decontaminate-file", str(evals)))
+    proto = done["job"].proto_pipeline
+    names = {t.unique_name for t in proto.components.transforms.values()}
+    assert {"Decontaminate", "ContaminationReport"} <= names
+    assert job_graph_bytes(done["job"]) < 1_000_000

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from c4forge.cli import corpus_build, demo, tasks_cache, vocab_train
+from c4forge.cli import corpus_build, corpus_decontaminate, demo, tasks_cache, vocab_train
 from c4forge.cli import infer as infer_cli
 from c4forge.cli import main as cli
 from c4forge.cli import train as train_cli
@@ -16,6 +16,7 @@ from c4forge.cli import train as train_cli
 ROOT = Path(__file__).resolve().parents[2]
 COMMANDS = [
     ["corpus", "build"],
+    ["corpus", "decontaminate"],
     ["vocab", "train"],
     ["tasks", "list"],
     ["tasks", "show"],
@@ -28,6 +29,7 @@ COMMANDS = [
 ]
 PARSERS = {
     "corpus build": corpus_build.build_parser,
+    "corpus decontaminate": corpus_decontaminate.build_parser,
     "vocab train": vocab_train.build_parser,
     "tasks cache": tasks_cache.build_parser,
     "train": train_cli.build_parser,

@@ -16,6 +16,7 @@ HELP_COMMANDS = [
     [],
     ["corpus"],
     ["corpus", "build"],
+    ["corpus", "decontaminate"],
     ["vocab"],
     ["vocab", "train"],
     ["tasks"],

@@ -207,7 +207,7 @@ def test_mc4_needs_no_punkt(shared_data, tmp_path, monkeypatch):
     monkeypatch.setattr(resources, "load_punkt_tables", lambda *a: pytest.fail("Punkt loaded"))
     argv = ["--input", str(c4_testing.FIXTURE_WET / "cc_0.warc.wet.gz")]
     argv += ["--output", str(tmp_path), *MC4, "--badwords", str(c4_testing.BADWORDS_EN)]
-    settings, _, _, _ = corpus_build.resolve(
+    settings, _, _, _, _ = corpus_build.resolve(
         [*argv, "--badwords-dir", str(mc4_reference.BADWORDS_DIR)]
     )
     assert settings.punkt_tables == {}

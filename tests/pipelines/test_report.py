@@ -264,6 +264,7 @@ def _settings(tmp_path, config, languages=None):
         output=str(tmp_path),
         languages=languages,
         near_dedup=None,
+        decontamination=None,
     )
 
 
