@@ -73,6 +73,8 @@ class CatalogConfig:
     modules: tuple[str, ...] = ()
     # mT5's exponent for a multilingual build's mixture (None: 0.3); an error for English C4.
     language_alpha: float | None = None
+    # A decontaminated build's contamination.json: registers <task>_clean for its tasks.
+    contamination: str | None = None
 
 
 _STATE: dict[str, object] = {"config": None, "names": []}
@@ -275,6 +277,10 @@ def register(**settings) -> list[str]:
 
         names += mixtures.register_mixtures(c4_task=_c4_main_task(config))
         import_modules(config.modules)
+        if config.contamination:
+            from c4forge.tasks import clean_variants
+
+            names += clean_variants.register_clean_tasks(config.contamination)
     except Exception:
         registry.unregister(*names)
         raise

@@ -37,6 +37,12 @@ def add_catalog_args(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--module", action="append", default=[], help="import a module that registers tasks"
     )
+    group.add_argument(
+        "--contamination",
+        metavar="FILE",
+        help="a decontaminated build's contamination.json: also registers <task>_clean, each "
+        "task's eval splits less the examples found in the corpus",
+    )
 
 
 def catalog_settings(args: argparse.Namespace) -> dict:
@@ -51,4 +57,5 @@ def catalog_settings(args: argparse.Namespace) -> dict:
         "sample": args.sample,
         "modules": list(args.module),
         "language_alpha": args.language_alpha,
+        "contamination": args.contamination,
     }
