@@ -48,7 +48,6 @@ import dataclasses
 import hashlib
 import json
 import os
-import re
 import sys
 import tempfile
 import threading
@@ -57,6 +56,7 @@ import tomllib
 import apache_beam as beam
 
 from c4forge.pipelines import launch
+from c4forge.tasks import registry
 from c4forge.tasks.registry import nearest_provider_names
 
 # Guards registration replay where several DoFn threads share one worker process.
@@ -80,8 +80,6 @@ def select_tasks(patterns: list[str]) -> tuple[list[str], list[str]]:
     """
     import seqio
 
-    tasks = sorted(seqio.TaskRegistry.names())
-    mixtures = sorted(seqio.MixtureRegistry.names())
     chosen: list[str] = []
     notes: list[str] = []
 
@@ -89,26 +87,19 @@ def select_tasks(patterns: list[str]) -> tuple[list[str], list[str]]:
         chosen.extend(n for n in names if n not in chosen)
 
     for pattern in patterns:
-        if pattern in tasks or pattern in mixtures:
-            if pattern in tasks:
-                names = [pattern]
-            else:
-                names = [t.name for t in seqio.MixtureRegistry.get(pattern).tasks]
-            uncacheable = [n for n in names if not seqio.TaskRegistry.get(n).supports_caching]
+        try:
+            matched, exact = registry.selected_tasks(pattern)
+        except ValueError as e:
+            raise CacheTasksError(f"--tasks {e}") from None
+        if exact:
+            uncacheable = [n for n in matched if not seqio.TaskRegistry.get(n).supports_caching]
             if uncacheable:
                 raise CacheTasksError(
                     f"task {uncacheable[0]!r} has no CacheDatasetPlaceholder, so there is "
                     "nothing to cache (seqio preprocesses it on the fly)"
                 )
-            add(names)
+            add(matched)
             continue
-        try:
-            regex = re.compile(pattern)
-        except re.error as e:
-            raise CacheTasksError(
-                f"--tasks {pattern!r} is neither a name nor a valid regex ({e})"
-            ) from None
-        matched = [n for n in tasks if regex.fullmatch(n)]
         if not matched:
             near = nearest_provider_names(pattern)
             hint = f"nearest: {', '.join(near)}" if near else "`c4forge tasks list` shows them"

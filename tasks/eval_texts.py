@@ -24,12 +24,13 @@ Every problem is a `ValueError` with a one-line message (the command line shows 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import seqio
+
+from c4forge.tasks import registry
 
 EVAL_SPLIT_PREFIXES = ("validation", "test")
 FILE_FIELDS = ("task", "id", "text")
@@ -46,23 +47,14 @@ def _selectors(selectors: Sequence[str]) -> list[str]:
 def resolve_tasks(selectors: Sequence[str]) -> list[str]:
     """Registered task names for task names, mixture names (their tasks, sub-mixtures
     included) and regexes matching whole task names; in the order given, without repeats."""
-    tasks = sorted(seqio.TaskRegistry.names())
-    mixtures = set(seqio.MixtureRegistry.names())
     chosen: dict[str, None] = {}
     for selector in _selectors(selectors):
-        if selector in mixtures:
-            names = [task.name for task in seqio.MixtureRegistry.get(selector).tasks]
-        elif selector in tasks:
-            names = [selector]
-        else:
-            try:
-                regex = re.compile(selector)
-            except re.error as e:
-                raise ValueError(
-                    f"eval task {selector!r} is neither a registered name nor a regex ({e})"
-                ) from None
-            names = [name for name in tasks if regex.fullmatch(name)]
+        try:
+            names, _ = registry.selected_tasks(selector)
+        except ValueError as e:
+            raise ValueError(f"eval task {e}") from None
         if not names:
+            tasks, mixtures = seqio.TaskRegistry.names(), seqio.MixtureRegistry.names()
             raise ValueError(
                 f"eval task {selector!r} matches no registered task or mixture "
                 f"({len(tasks)} tasks and {len(mixtures)} mixtures are registered; "

@@ -128,6 +128,25 @@ def unknown_provider_message(name: str) -> str:
     return f"unknown task or mixture {name!r}{hint}"
 
 
+def selected_tasks(selector: str) -> tuple[list[str], bool]:
+    """The registered task names a selector names, and whether it named a provider exactly.
+
+    A selector is a task name, a mixture name (its tasks, sub-mixtures included; a mixture
+    wins over a task of the same name, as in seqio's lookup), or else a regex matching whole
+    task names (an empty list when it matches none). ValueError when it is no name and no
+    valid regex."""
+    if selector in seqio.MixtureRegistry.names():
+        return [task.name for task in seqio.MixtureRegistry.get(selector).tasks], True
+    tasks = sorted(seqio.TaskRegistry.names())
+    if selector in tasks:
+        return [selector], True
+    try:
+        regex = re.compile(selector)
+    except re.error as e:
+        raise ValueError(f"{selector!r} is neither a registered name nor a regex ({e})") from None
+    return [name for name in tasks if regex.fullmatch(name)], False
+
+
 def get_provider(name: str) -> seqio.Task | seqio.Mixture:
     """The registered mixture or task `name` (a mixture first, as seqio's lookup prefers it);
     RegistrationError with `unknown_provider_message` when there is none."""

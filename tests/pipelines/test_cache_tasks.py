@@ -291,7 +291,7 @@ def test_overwrite_starts_from_an_empty_directory(cached, tmp_path):
         ),
         (
             ["toy_(x"],
-            "--tasks 'toy_(x' is neither a name nor a valid regex "
+            "--tasks 'toy_(x' is neither a registered name nor a regex "
             "(missing ), unterminated subpattern at position 4)",
         ),
         (

@@ -283,7 +283,7 @@ def test_vocab_help_and_unknown_action():
     # `c4forge vocab` and its actions are listed by the top-level command (cli/main.py).
     code, printed, _ = _cli("--help")
     assert code == 0
-    assert "vocab train      train a SentencePiece vocabulary on C4" in printed
+    assert "vocab train  train a SentencePiece vocabulary on C4" in printed
     code, _, err = _cli("fit")
     assert code == 2
     assert err.endswith("c4forge: error: unknown command 'vocab fit'\n")
