@@ -80,6 +80,9 @@ def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 _NUMBER = re.compile(r"\d+(?:[.,\u060c\u066b\u2396\u2397\u2398]\d+)?")
 _NOT_WORD = re.compile(r"[^\w\s]|_")
+# The same rule as a `str.translate` table for ASCII text (CPython translates ASCII to ASCII
+# 1:1 in a fast loop, ~6x the regex's speed): every ASCII character `_NOT_WORD` matches.
+_ASCII_NOT_WORD = {c: " " for c in range(128) if _NOT_WORD.match(chr(c))}
 
 
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
@@ -96,11 +99,16 @@ def normalize_words(text: str) -> list[str]:
     -> "0", diacritics dropped (NFD, then nonspacing marks removed), every character that is
     neither a letter, a digit nor a space -> a space, then split on whitespace."""
     text = _NUMBER.sub("0", text.lower())
-    if not text.isascii():  # marks are non-ASCII: only those runs are looked up
+    if not text.isascii():
+        # Marks and non-ASCII punctuation are non-ASCII: only those runs are looked up. The
+        # rules are per character, so applying them run by run changes nothing; what is left
+        # is often all ASCII (accents gone, curly quotes now spaces).
         table = _drop_marks()
         nfd = unicodedata.normalize("NFD", text)
-        text = _NON_ASCII.sub(lambda run: run.group().translate(table), nfd)
-    return _NOT_WORD.sub(" ", text).split()
+        text = _NON_ASCII.sub(lambda run: _NOT_WORD.sub(" ", run.group().translate(table)), nfd)
+        if not text.isascii():
+            return _NOT_WORD.sub(" ", text).split()
+    return text.translate(_ASCII_NOT_WORD).split()
 
 
 # --- shingles and signatures --------------------------------------------------------------------

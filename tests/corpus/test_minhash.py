@@ -177,3 +177,34 @@ def test_candidate_rate_per_similarity_bin_follows_the_s_curve():
     assert len(bins[6]) >= 50
     assert len(bins[8]) >= 100
     assert set_jaccard({1}, {1}) == 1.0
+
+
+def _plain_normalize(text: str) -> list[str]:
+    """normalize_words' rule written the plain way: whole-text passes, marks by category."""
+    import re
+    import unicodedata
+
+    text = re.sub(r"\d+(?:[.,\u060c\u066b\u2396\u2397\u2398]\d+)?", "0", text.lower())
+    text = unicodedata.normalize("NFD", text)
+    text = "".join(c for c in text if unicodedata.category(c) != "Mn")
+    return re.sub(r"[^\w\s]|_", " ", text).split()
+
+
+def test_normalize_words_equals_the_plain_rule_on_real_pages():
+    """The fast paths (ASCII translate table, non-ASCII runs only) change nothing."""
+    from near_dup_testing import real_pages
+
+    pages = [text for _, text in real_pages()]
+    assert any(not p.isascii() for p in pages)
+    assert any(p.isascii() for p in pages)
+    for text in pages:
+        assert minhash.normalize_words(text) == _plain_normalize(text)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_normalize_words_equals_the_plain_rule_on_random_text(seed):
+    rng = random.Random(seed)
+    alphabet = [chr(c) for c in range(128)] + list("éè“”—…üßİ١٢٫\u0301\u0308\u00a0\u2028ǅﬁ")
+    for _ in range(500):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(60)))
+        assert minhash.normalize_words(text) == _plain_normalize(text), repr(text)
