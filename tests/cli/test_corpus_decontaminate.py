@@ -247,3 +247,15 @@ def test_an_unreadable_catalog_split_is_one_line(tmp_path, pages, capsys, catalo
     expected = "task glue_rte_v002: cannot read its validation split (RuntimeError: no data here)"
     assert line == PROG + expected
     assert not (tmp_path / "out").exists()
+
+
+def test_flag_defaults_are_the_configs():
+    """The parser keeps numpy out of --help, so it spells the defaults; they must be the
+    config's."""
+    from c4forge.corpus.decontamination import DecontaminationConfig
+
+    args = cli.build_parser().parse_args(["--c4", "x", "--output", "y"])
+    assert (args.ngram, args.min_words) == (
+        DecontaminationConfig().ngram,
+        DecontaminationConfig().min_words,
+    )
