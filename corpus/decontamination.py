@@ -15,8 +15,8 @@ example copied into many pages).
   words is one whole-text n-gram; a shorter text is skipped and counted per task (it can never
   be found).
 - **Hashes**: an n-gram's 64-bit hash folds its words' hashes (`minhash.word_hash`: blake2b, 8
-  bytes, little-endian), h = sum of w_j * F^(n-1-j) mod 2^64 (`fold_ngrams`, which the index and
-  the scan both call, so they agree by construction).
+  bytes, little-endian), h = sum of w_j * F^(n-1-j) mod 2^64 (`minhash.fold_ngrams`, which the
+  index and the scan both call, so they agree by construction; shingles use it too).
 - **Exact matches**: a hash hit counts only after the page's normalized words are compared with
   the eval n-gram's words (as ids of the index's vocabulary, one id per word), so a hash
   collision never drops a page: no Bloom-filter false positives (the Bloom filter below only
@@ -42,9 +42,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from c4forge.corpus.minhash import normalize_words, word_hash
+from c4forge.corpus.minhash import FOLD, fold_ngrams, normalize_words, word_hashes
 
-_FOLD = np.uint64(0x9E3779B97F4A7C15)  # odd: each step of the fold is a bijection mod 2^64
 _BITS_PER_NGRAM = 16  # prefix Bloom filter: ~1.4% of page positions are false candidates
 _UNKNOWN = 0  # the word id of every word outside the index's vocabulary (and of separators)
 
@@ -78,25 +77,6 @@ class Match(NamedTuple):
     task: str
     example_id: str
     ngram: str
-
-
-def word_hashes(words: Sequence[str]) -> np.ndarray:
-    """uint64 [len(words)]: each word's `minhash.word_hash`."""
-    return np.fromiter(map(word_hash, words), dtype=np.uint64, count=len(words))
-
-
-def fold_ngrams(hashes: np.ndarray, n: int) -> np.ndarray:
-    """The hashes (uint64 [len - n + 1]) of every n consecutive word hashes: h = ((w0 * F + w1)
-    * F + ...) + w_{n-1} mod 2^64. The one definition both the index and the scan use."""
-    count = hashes.size - n + 1
-    if count <= 0:
-        return np.empty(0, dtype=np.uint64)
-    h = hashes[:count].copy()
-    with np.errstate(over="ignore"):
-        for j in range(1, n):
-            h *= _FOLD
-            h += hashes[j : j + count]
-    return h
 
 
 def ngram_hash(words: Sequence[str]) -> int:
@@ -221,7 +201,7 @@ def _assemble(config, vocab, pieces, examples, links, stats) -> EvalIndex:
     for length in range(shortest, config.ngram + 1):
         if length > shortest:
             with np.errstate(over="ignore"):
-                h = h[:-1] * _FOLD + h_all[length - 1 :]
+                h = h[:-1] * FOLD + h_all[length - 1 :]
         chosen = np.flatnonzero(ngram_len == length)
         if chosen.size == 0:
             continue
@@ -370,7 +350,7 @@ def _hits(ids: np.ndarray, index: EvalIndex) -> list[tuple[int, int, int]]:
     with np.errstate(over="ignore"):
         for length in range(shortest, index.config.ngram + 1):
             if length > shortest:
-                h = h * _FOLD + h_all[positions + (length - 1)]
+                h = h * FOLD + h_all[positions + (length - 1)]
             if length in index.lengths:
                 queries.append(h)
                 query_pos.append(positions)

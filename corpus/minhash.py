@@ -24,6 +24,7 @@ import hashlib
 import re
 import sys
 import unicodedata
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -113,7 +114,8 @@ def normalize_words(text: str) -> list[str]:
 
 # --- shingles and signatures --------------------------------------------------------------------
 
-_FOLD = np.uint64(0x9E3779B97F4A7C15)  # odd multiplier of the word-hash fold
+# The word-hash fold's multiplier: odd, so each step of the fold is a bijection mod 2^64.
+FOLD = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)  # splitmix64's finalizer constants
 _MIX2 = np.uint64(0x94D049BB133111EB)
 
@@ -132,6 +134,26 @@ def word_hash(word: str) -> int:
     return h
 
 
+def word_hashes(words: Sequence[str]) -> np.ndarray:
+    """uint64 [len(words)]: each word's `word_hash`."""
+    return np.fromiter(map(word_hash, words), dtype=np.uint64, count=len(words))
+
+
+def fold_ngrams(hashes: np.ndarray, n: int) -> np.ndarray:
+    """The hashes (uint64 [len - n + 1]) of every n consecutive word hashes: h = ((w0 * F + w1)
+    * F + ...) + w_{n-1} mod 2^64. The one fold of word hashes into n-gram hashes: shingles
+    (then mixed, below) and decontamination's eval n-grams both use it."""
+    count = hashes.size - n + 1
+    if count <= 0:
+        return np.empty(0, dtype=np.uint64)
+    h = hashes[:count].copy()
+    with np.errstate(over="ignore"):
+        for j in range(1, n):
+            h *= FOLD
+            h += hashes[j : j + count]
+    return h
+
+
 def _mix(x: np.ndarray) -> np.ndarray:
     x = x ^ (x >> np.uint64(30))
     x = x * _MIX1
@@ -140,27 +162,23 @@ def _mix(x: np.ndarray) -> np.ndarray:
     return x ^ (x >> np.uint64(31))
 
 
+def _shingle_bits(folded: np.ndarray) -> np.ndarray:
+    """Folded n-gram hashes -> 32-bit shingle hashes (mixed first, so the low bits depend on
+    every word)."""
+    return _mix(folded) & np.uint64(MAX_HASH_32)
+
+
 def shingle_hash(words: tuple[str, ...]) -> int:
     """The 32-bit hash of one shingle (one n-gram of words); `shingle_hashes` vectorizes it."""
-    h = np.zeros(1, dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for w in words:
-            h = h * _FOLD + np.uint64(word_hash(w))
-        return int(_mix(h)[0] & np.uint64(MAX_HASH_32))
+    return int(_shingle_bits(fold_ngrams(word_hashes(words), len(words)))[0])
 
 
 def shingle_hashes(words: list[str], ngram: int) -> np.ndarray:
     """The sorted distinct 32-bit hashes (uint64 array) of the word `ngram`-grams of `words`;
     empty when there are fewer than `ngram` words."""
-    n = len(words) - ngram + 1
-    if n <= 0:
+    if len(words) < ngram:
         return np.empty(0, dtype=np.uint64)
-    hashes = np.fromiter(map(word_hash, words), dtype=np.uint64, count=len(words))
-    h = np.zeros(n, dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for j in range(ngram):
-            h = h * _FOLD + hashes[j : j + n]
-        return np.unique(_mix(h) & np.uint64(MAX_HASH_32))
+    return np.unique(_shingle_bits(fold_ngrams(word_hashes(words), ngram)))
 
 
 def signature(hashes: np.ndarray, config: MinHashConfig) -> np.ndarray:

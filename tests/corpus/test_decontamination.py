@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from c4forge.corpus import decontamination as dc
+from c4forge.corpus import minhash
 from c4forge.corpus.decontamination import DecontaminationConfig, Match
 
 from decontam_testing import (
@@ -69,9 +70,9 @@ def test_ngram_hashes_fold_blake2b_word_hashes():
     words = ["the", "café", "0", *WORDS13]
     for n in (1, 8, 13):
         expected = [_reference_hash(words[i : i + n]) for i in range(len(words) - n + 1)]
-        assert dc.fold_ngrams(dc.word_hashes(words), n).tolist() == expected
+        assert minhash.fold_ngrams(minhash.word_hashes(words), n).tolist() == expected
         assert dc.ngram_hash(words[:n]) == expected[0]
-    assert dc.fold_ngrams(dc.word_hashes(WORDS8), 9).size == 0
+    assert minhash.fold_ngrams(minhash.word_hashes(WORDS8), 9).size == 0
 
 
 # --- which eval n-grams --------------------------------------------------------------------------
