@@ -382,17 +382,13 @@ def run(argv: list[str] | None = None) -> dict:
 
 
 def _index_file(index, output: str, dry_run: bool):
-    """The eval index's file for the workers (`decontamination.index_file`), its path; a dry
-    run writes nothing (the path is only named in the job)."""
-    from c4forge.pipelines import decontamination
-
+    """The eval index's file for the workers (`decontamination.index_file`; a dry run only
+    names it), its path; None without --decontaminate."""
     if index is None:
         return contextlib.nullcontext(None)
-    if dry_run:
-        return contextlib.nullcontext(
-            f"{output}/{decontamination.SCRATCH}/{decontamination.INDEX_NAME}"
-        )
-    return decontamination.index_file(index, output)
+    from c4forge.pipelines import decontamination
+
+    return decontamination.index_file(index, output, write=not dry_run)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -77,12 +77,16 @@ def read_index(path: str) -> EvalIndex:
 
 
 @contextlib.contextmanager
-def index_file(index: EvalIndex, output: str) -> Iterator[str]:
+def index_file(index: EvalIndex, output: str, write: bool = True) -> Iterator[str]:
     """The index written under `output` (`<output>/.decontamination/eval_index.npz`) for the
-    job's workers, its path yielded; removed when the block ends."""
+    job's workers, its path yielded; removed when the block ends. `write=False` (a dry run)
+    only names the path."""
     from apache_beam.io.filesystems import FileSystems
 
     path = f"{output}/{SCRATCH}/{INDEX_NAME}"
+    if not write:
+        yield path
+        return
     write_index(index, path)
     try:
         yield path
