@@ -36,7 +36,7 @@ import numpy as np
 from apache_beam.metrics import Metrics
 
 from c4forge.corpus import minhash, versions
-from c4forge.pipelines.transforms import REJECTS, _Counters, reject_record
+from c4forge.pipelines.transforms import REJECTS, _StageFn, reject_record
 
 NAMESPACE = versions.NEAR_DEDUP
 _SETS = "sets"
@@ -49,23 +49,18 @@ def page_key(url: str) -> int:
     return int.from_bytes(hashlib.md5(url.encode("utf-8")).digest()[:8], "big")
 
 
-class _CountingFn(beam.DoFn):
-    def __init__(self, version: versions.C4Version) -> None:
-        self.version = version
+class _CountingFn(_StageFn):
+    """Counts in the near-dedup namespace (`transforms._StageFn`'s buffered counters)."""
 
-    def setup(self) -> None:
-        self.count = _Counters(NAMESPACE, self.version)
-
-    def finish_bundle(self) -> None:
-        self.count.flush()
+    namespace = NAMESPACE
 
 
 class _BandsFn(_CountingFn):
     """(key, page) -> ((band, band hash), (key, set digest)) per band; tagged: (key, the
     shingle hashes as uint32 bytes)."""
 
-    def __init__(self, version, config: minhash.MinHashConfig) -> None:
-        super().__init__(version)
+    def __init__(self, rules, config: minhash.MinHashConfig) -> None:
+        super().__init__(rules)
         self.config = config
 
     def process(self, element):
@@ -139,8 +134,8 @@ class _SendSetsFn(_CountingFn):
 class _VerifyFn(_CountingFn):
     """At a bucket minimum m: (m, x) for each proposed x whose Jaccard with m is >= threshold."""
 
-    def __init__(self, version, threshold: float) -> None:
-        super().__init__(version)
+    def __init__(self, rules, threshold: float) -> None:
+        super().__init__(rules)
         self.threshold = threshold
 
     def process(self, element):
@@ -197,9 +192,9 @@ class ConnectedComponents(beam.PTransform):
     small-star pairs (converged for any graph whose components are small-diameter; the rest
     is counted as `cc_unconverged`)."""
 
-    def __init__(self, version, rounds: int = minhash.DEFAULT_CLUSTER_ROUNDS) -> None:
+    def __init__(self, rules, rounds: int = minhash.DEFAULT_CLUSTER_ROUNDS) -> None:
         super().__init__()
-        self._version = version
+        self._rules = rules
         self._rounds = rounds
 
     def expand(self, edges):
@@ -222,7 +217,7 @@ class ConnectedComponents(beam.PTransform):
                 "as_root": children | "ByRoot" >> beam.Map(lambda e: (e[1], e[0])),
             }
             | "CheckStars" >> beam.CoGroupByKey()
-            | "Labels" >> beam.ParDo(_LabelFn(self._version))
+            | "Labels" >> beam.ParDo(_LabelFn(self._rules))
         )
 
 
@@ -258,10 +253,6 @@ class _SurvivorUrlFn(_CountingFn):
 
 
 class _FilterFn(_CountingFn):
-    def __init__(self, version, with_rejects: bool) -> None:
-        super().__init__(version)
-        self.with_rejects = with_rejects
-
     def process(self, element):
         _, joined = element
         survivor = next(iter(joined["survivor"]), None)
@@ -288,46 +279,44 @@ class NearDedup(beam.PTransform):
         cc_rounds: int = minhash.DEFAULT_CLUSTER_ROUNDS,
     ) -> None:
         super().__init__()
-        self._version = rules.version
+        self._rules = rules
         self._config = config
         self._with_rejects = with_rejects
         self._cc_rounds = cc_rounds
 
     def expand(self, pages):
-        version = self._version
+        rules = self._rules
         keyed = pages | "KeyByUrlHash" >> beam.Map(lambda p: (page_key(p.url), p))
-        banded = keyed | "MinHash" >> beam.ParDo(_BandsFn(version, self._config)).with_outputs(
+        banded = keyed | "MinHash" >> beam.ParDo(_BandsFn(rules, self._config)).with_outputs(
             _SETS, main="bands"
         )
         proposed = (
             banded.bands
             | "GroupBands" >> beam.GroupByKey()
-            | "Propose" >> beam.ParDo(_ProposeFn(version)).with_outputs(_EDGES, main="asks")
+            | "Propose" >> beam.ParDo(_ProposeFn(rules)).with_outputs(_EDGES, main="asks")
         )
         asks = proposed.asks
         offers = (
             {"set": banded[_SETS], "ask": asks}
             | "SetsMeetAsks" >> beam.CoGroupByKey()
-            | "SendSets" >> beam.ParDo(_SendSetsFn(version))
+            | "SendSets" >> beam.ParDo(_SendSetsFn(rules))
         )
         edges = (
             offers
             | "GroupAtMinimum" >> beam.GroupByKey()
-            | "Verify" >> beam.ParDo(_VerifyFn(version, self._config.threshold))
+            | "Verify" >> beam.ParDo(_VerifyFn(rules, self._config.threshold))
         )
         edges = (edges, proposed[_EDGES]) | "AllEdges" >> beam.Flatten()
-        labels = edges | "Clusters" >> ConnectedComponents(version, self._cc_rounds)
+        labels = edges | "Clusters" >> ConnectedComponents(rules, self._cc_rounds)
         urls = keyed | "Urls" >> beam.Map(lambda kp: (kp[0], kp[1].url))
         survivors = (
             {"url": urls, "child": labels | "ByLabel" >> beam.Map(lambda vl: (vl[1], vl[0]))}
             | "RootsMeetUrls" >> beam.CoGroupByKey()
-            | "SurvivorUrls" >> beam.ParDo(_SurvivorUrlFn(version))
+            | "SurvivorUrls" >> beam.ParDo(_SurvivorUrlFn(rules))
         )
         return (
             {"page": keyed, "survivor": survivors}
             | "PagesMeetVerdicts" >> beam.CoGroupByKey()
             | "Filter"
-            >> beam.ParDo(_FilterFn(version, self._with_rejects)).with_outputs(
-                REJECTS, main="pages"
-            )
+            >> beam.ParDo(_FilterFn(rules, self._with_rejects)).with_outputs(REJECTS, main="pages")
         )

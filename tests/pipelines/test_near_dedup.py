@@ -211,7 +211,7 @@ def _union_find_labels(edges) -> dict[int, int]:
 def _components(edges, rounds=8):
     with tempfile.TemporaryDirectory() as d:
         p = _pipeline()
-        labels = p | beam.Create(edges) | ConnectedComponents(RULES.version, rounds)
+        labels = p | beam.Create(edges) | ConnectedComponents(RULES, rounds)
         _collect(labels, "labels", Path(d))
         result = p.run()
         result.wait_until_finish()
