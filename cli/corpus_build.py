@@ -22,8 +22,6 @@ import dataclasses
 import sys
 
 from c4forge.cli.common import UsageError, beam_options, report_usage_errors
-from c4forge.corpus.decontamination import DecontaminationConfig
-from c4forge.corpus.minhash import DEFAULT_CLUSTER_ROUNDS, MinHashConfig
 from c4forge.corpus.variants import VARIANTS, variant
 from c4forge.corpus.versions import DEFAULT_VERSION, C4Version, rules_for
 from c4forge.pipelines.c4 import FORMATS, BuildSettings
@@ -108,19 +106,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="drop near-duplicate pages: MinHash LSH candidates verified by exact Jaccard, "
         "one page (smallest md5 of URL) kept per cluster",
     )
-    defaults = MinHashConfig()
-    nd.add_argument("--minhash-ngram", type=int, default=defaults.ngram, metavar="N",
+    # The defaults are spelled here, not read from MinHashConfig and DecontaminationConfig, so
+    # that --help imports no numpy; tests/cli/test_corpus_build_near_dedup.py checks they agree.
+    nd.add_argument("--minhash-ngram", type=int, default=5, metavar="N",
                     help="words per shingle (%(default)s)")  # fmt: skip
-    nd.add_argument("--minhash-bands", type=int, default=defaults.bands, metavar="B",
+    nd.add_argument("--minhash-bands", type=int, default=14, metavar="B",
                     help="LSH bands (%(default)s)")  # fmt: skip
-    nd.add_argument("--minhash-rows", type=int, default=defaults.rows, metavar="R",
+    nd.add_argument("--minhash-rows", type=int, default=8, metavar="R",
                     help="signature values per band (%(default)s)")  # fmt: skip
-    nd.add_argument("--minhash-seed", type=int, default=defaults.seed, metavar="S",
+    nd.add_argument("--minhash-seed", type=int, default=1, metavar="S",
                     help="seed of the permutations (%(default)s)")  # fmt: skip
     nd.add_argument(
         "--near-dedup-threshold",
         type=float,
-        default=defaults.threshold,
+        default=0.8,
         metavar="J",
         help="exact Jaccard similarity from which a candidate pair is a near duplicate "
         "(%(default)s)",
@@ -128,7 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     nd.add_argument(
         "--near-dedup-rounds",
         type=int,
-        default=DEFAULT_CLUSTER_ROUNDS,
+        default=8,
         metavar="K",
         help="connected-components rounds unrolled into the job (%(default)s: chains of "
         "~1,000 near duplicates converge; counter near-dedup:cc_unconverged says if not)",
@@ -152,7 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     dc.add_argument(
         "--decontaminate-ngram",
         type=int,
-        default=DecontaminationConfig().ngram,
+        default=13,
         metavar="N",
         help="words per n-gram (%(default)s); eval texts of 8 to N-1 words are one n-gram",
     )
@@ -269,6 +268,7 @@ def _decontamination(args):
     if not args.decontaminate and not args.decontaminate_file:
         return None, None
     from c4forge.cli.corpus_decontaminate import build_eval_index
+    from c4forge.corpus.decontamination import DecontaminationConfig
 
     try:
         config = DecontaminationConfig(ngram=args.decontaminate_ngram)
@@ -284,11 +284,14 @@ def _decontamination(args):
     return config, index
 
 
-def _near_dedup(args) -> MinHashConfig | None:
+def _near_dedup(args):
+    """The MinHashConfig of --near-dedup's flags, or None."""
     if args.near_dedup_rounds < 1:
         raise UsageError("--near-dedup-rounds must be at least 1")
     if not args.near_dedup:
         return None
+    from c4forge.corpus.minhash import MinHashConfig
+
     try:
         return MinHashConfig(
             ngram=args.minhash_ngram,

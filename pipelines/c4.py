@@ -14,13 +14,16 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from typing import TYPE_CHECKING
 
-from c4forge.corpus.decontamination import DecontaminationConfig
-from c4forge.corpus.minhash import DEFAULT_CLUSTER_ROUNDS, MinHashConfig
 from c4forge.corpus.stages import PlannedStage, Stage, stage_plan
 from c4forge.corpus.variants import Variant
 from c4forge.corpus.versions import VersionRules
 from c4forge.pipelines.outputs import DEFAULT_DOCS_PER_SHARD
+
+if TYPE_CHECKING:  # numpy-backed modules: not loaded by `corpus build --help`
+    from c4forge.corpus.decontamination import DecontaminationConfig
+    from c4forge.corpus.minhash import MinHashConfig
 
 FORMATS = ("tfrecord", "json")
 
@@ -48,7 +51,7 @@ class BuildSettings:
     openwebtext_sources: tuple[tuple[str, str], ...] | None = None  # webtextlike's URL files
     cc_base_url: str | None = None  # resolves relative manifest lines (None: Common Crawl's)
     near_dedup: MinHashConfig | None = None  # --near-dedup (not in C4): after the stages
-    near_dedup_rounds: int = DEFAULT_CLUSTER_ROUNDS
+    near_dedup_rounds: int | None = None  # None: minhash.DEFAULT_CLUSTER_ROUNDS
     # --decontaminate (not in C4): after near-dedup (dedup first, DEDUP.md §6.8).
     decontamination: DecontaminationConfig | None = None
     decontamination_index: str | None = None  # the index file (decontamination.index_file)

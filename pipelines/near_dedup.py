@@ -276,13 +276,13 @@ class NearDedup(beam.PTransform):
         rules: versions.VersionRules,
         config: minhash.MinHashConfig,
         with_rejects: bool = False,
-        cc_rounds: int = minhash.DEFAULT_CLUSTER_ROUNDS,
+        cc_rounds: int | None = None,  # None: minhash.DEFAULT_CLUSTER_ROUNDS
     ) -> None:
         super().__init__()
         self._rules = rules
         self._config = config
         self._with_rejects = with_rejects
-        self._cc_rounds = cc_rounds
+        self._cc_rounds = minhash.DEFAULT_CLUSTER_ROUNDS if cc_rounds is None else cc_rounds
 
     def expand(self, pages):
         rules = self._rules

@@ -296,10 +296,12 @@ def write_report(result, settings, plan, argv, plot: bool = True) -> dict:
         "measures": measures,
     }
     if settings.near_dedup is not None:
+        from c4forge.corpus.minhash import DEFAULT_CLUSTER_ROUNDS
+
         sizes = collect_distributions(result).get(versions.NEAR_DEDUP, {}).get("cluster_size")
         stats["near_dedup"] = {
             **dataclasses.asdict(settings.near_dedup),
-            "cluster_rounds": settings.near_dedup_rounds,
+            "cluster_rounds": settings.near_dedup_rounds or DEFAULT_CLUSTER_ROUNDS,
             "largest_cluster": sizes["max"] if sizes else 0,
         }
         text += (

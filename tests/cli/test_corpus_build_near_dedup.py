@@ -142,3 +142,40 @@ def test_same_output_for_any_file_order_and_worker_count(planted_wet, builds, tm
     argv += ["--direct_running_mode=multi_processing", "--direct_num_workers=2"]
     corpus_build.run(argv)
     assert _urls(out) == _urls(builds[1])
+
+
+def test_flag_defaults_are_the_configs():
+    """The parser spells its defaults (so that --help loads no numpy); they must be the
+    configs'."""
+    from c4forge.corpus.decontamination import DecontaminationConfig
+    from c4forge.corpus.minhash import DEFAULT_CLUSTER_ROUNDS, MinHashConfig
+
+    args, _ = corpus_build.build_parser().parse_known_args(["--input", "x", "--output", "y"])
+    defaults = MinHashConfig()
+    assert (
+        args.minhash_ngram,
+        args.minhash_bands,
+        args.minhash_rows,
+        args.minhash_seed,
+        args.near_dedup_threshold,
+    ) == (defaults.ngram, defaults.bands, defaults.rows, defaults.seed, defaults.threshold)
+    assert args.near_dedup_rounds == DEFAULT_CLUSTER_ROUNDS
+    assert args.decontaminate_ngram == DecontaminationConfig().ngram
+
+
+def test_help_loads_no_numpy(tmp_path):
+    """The near-dedup and decontamination flags keep `corpus build --help` free of numpy."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\nfrom c4forge.cli.main import main\n"
+        "try:\n    main(['corpus', 'build', '--help'])\nexcept SystemExit:\n    pass\n"
+        "print('NUMPY=' + str('numpy' in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "--near-dedup" in done.stdout
+    assert done.stdout.rsplit("NUMPY=", 1)[1].strip() == "False"
