@@ -60,6 +60,8 @@ bench: setup
 	$(BIN)/python bench/bench_mc4.py
 	$(BIN)/python bench/bench_near_dedup.py
 	$(BIN)/python bench/bench_decontamination.py
+	$(BIN)/python bench/crawl_sample.py --mb 300 --files 8 --output /tmp/c4forge-crawl300
+	$(BIN)/python bench/bench_beam.py --input /tmp/c4forge-crawl300 --progress-interval 0
 	$(BIN)/python bench/bench_tasks.py
 	$(BIN)/python bench/bench_model.py
 	$(BIN)/python bench/bench_model.py --malloc-reuse

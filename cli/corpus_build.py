@@ -28,7 +28,8 @@ from c4forge.pipelines.c4 import FORMATS, BuildSettings
 from c4forge.pipelines.outputs import DEFAULT_DOCS_PER_SHARD
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(output_required: bool = True) -> argparse.ArgumentParser:
+    """The flags of `corpus build`; `corpus plan` takes them too, without --output."""
     p = argparse.ArgumentParser(
         prog="c4forge corpus build",
         description="Clean Common Crawl WET files into C4, exactly as TFDS builds it. "
@@ -53,7 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
         "list, or 'all' for every dump the config and version read (mC4 3.1.0: 86)",
     )
     src.add_argument("--max-files", type=int, metavar="N", help="an even sample of N files")
-    p.add_argument("--output", required=True, help="output directory (local, gs://, s3://)")
+    p.add_argument(
+        "--output", required=output_required, help="output directory (local, gs://, s3://)"
+    )
     p.add_argument("--config", default="en", choices=sorted(VARIANTS), help="C4 variant")
     p.add_argument(
         "--c4-version",
@@ -64,8 +67,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", default="tfrecord", choices=FORMATS, help="output format")
     p.add_argument(
         "--num-shards",
-        metavar="TRAIN,VALIDATION",
-        help="output shards per split (default: AllenAI's layout for the config, e.g. 1024,8)",
+        metavar="TRAIN,VALIDATION|allenai",
+        help="output shards per split, or 'allenai' for AllenAI's layout of the config (1024,8 "
+        "for en). Default: by each split's size as TFDS shards (files of 64 MiB to 0.9 GiB, 1024 "
+        "when that fits; one file for a small build). Either way a page's shard is a hash of its "
+        "URL: the same input writes the same files",
     )
     mc4 = p.add_argument_group("multilingual (mC4)")
     mc4.add_argument(
@@ -169,17 +175,41 @@ def build_parser() -> argparse.ArgumentParser:
         help="first wait between tries, doubled each time (%(default)s)",
     )
     p.add_argument("--no-report", action="store_true", help="skip the funnel plot")
+    # Defaults spelled here so that --help loads no Beam; tests/cli/test_corpus_plan.py checks
+    # they are pipelines.progress's and pipelines.plan's.
+    cost = p.add_argument_group("progress and cost")
+    cost.add_argument(
+        "--progress-interval",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="local runs: a line on stderr every SECONDS with files read of N, pages/s, the "
+        "stage, elapsed and time left; 0: none (%(default)s)",
+    )
+    cost.add_argument(
+        "--target-hours",
+        type=float,
+        default=4.0,
+        metavar="H",
+        help="--dry_run=True prints the cost plan (as `c4forge corpus plan`) instead of "
+        "running: the Dataflow worker count suggested aims at H hours of wall time "
+        "(%(default)s); --worker_machine_type and --max_num_workers are read too",
+    )
     return p
 
 
-def _parse_shards(text: str | None, default: tuple[int, int]) -> tuple[int, int]:
+def _parse_shards(text: str | None, allenai: tuple[int, int]) -> tuple[int, int] | tuple[()]:
+    """--num-shards: (train, validation) counts; `allenai`'s for "allenai"; () (by size) if
+    not given."""
     if text is None:
-        return default
+        return ()
+    if text == "allenai":
+        return allenai
     try:
         train, validation = (int(x) for x in text.split(","))
     except ValueError:
         raise UsageError(
-            f"--num-shards wants TRAIN,VALIDATION (two integers), got {text!r}"
+            f"--num-shards wants TRAIN,VALIDATION (two integers) or allenai, got {text!r}"
         ) from None
     if train < 1 or validation < 1:
         raise UsageError("--num-shards: shard counts must be at least 1")
@@ -365,22 +395,63 @@ def _load_badwords(args, var, rules, languages):
 
 
 def run(argv: list[str] | None = None) -> dict:
-    """Builds C4. Returns the report (also written to `<output>/stats.json`)."""
+    """Builds C4. Returns the report (also written to `<output>/stats.json`). With
+    --dry_run=True: the cost plan (`c4forge corpus plan`) in "plan" and "funnel_text", nothing
+    run; on Dataflow also the job, its graph built offline."""
     from c4forge.pipelines import c4, launch, report
 
     argv = list(sys.argv[1:] if argv is None else argv)
     settings, plan, options, args, index = resolve(argv)
+    from c4forge.pipelines import plan as cost
+    from c4forge.pipelines import progress
+
+    if args.progress_interval < 0:
+        raise UsageError(
+            f"--progress-interval must be >= 0 (0: none), got {args.progress_interval:g}"
+        )
     options = launch.default_runner_options(options)
+    dry_run = launch.is_dry_run(options)
+    if dry_run:
+        from c4forge.cli.corpus_plan import cost_plan
+
+        estimate = cost_plan(args, plan, options)  # resolve already took --max-files' sample
+        plan_text = cost.format_plan(estimate)
+        if not launch.is_dataflow(options):  # the DirectRunner has no dry run of its own
+            return {"dry_run": True, "plan": cost.plan_dict(estimate), "funnel_text": plan_text}
     if settings.languages is not None:
         import tempfile
 
         scratch = tempfile.mkdtemp(prefix="c4forge-launch-")
         launch.add_worker_requirements(options, [launch.WORKER_CLD3_REQUIREMENT], scratch)
-    with _index_file(index, settings.output, launch.is_dry_run(options)) as path:
-        result = c4.build(dataclasses.replace(settings, decontamination_index=path), plan, options)
-    if getattr(result, "job", None) is not None and launch.is_dry_run(options):
+    # Line dedup's groups follow the input's size (local files by os.stat, remote ones by
+    # Common Crawl's average file).
+    from c4forge.pipelines.dedup_stages import partitions_for
+    from c4forge.pipelines.inputs import CC_BASE_URL
+
+    try:
+        size = cost.measure_inputs(plan, args.max_files, settings.cc_base_url or CC_BASE_URL)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    settings = dataclasses.replace(settings, shuffle_partitions=partitions_for(size.text_bytes))
+    # N files: the plan's, unless workers list them from manifests (they report it then).
+    total_files = None if plan.manifests else len(plan.files)
+    read_share = cost.RATES[settings.variant.name].read_share
+    with (
+        _index_file(index, settings.output, dry_run) as path,
+        progress.local_progress(
+            options, args.progress_interval, total_files, read_share
+        ) as progress_dir,
+    ):
+        paths = {"decontamination_index": path, "progress_dir": progress_dir}
+        result = c4.build(dataclasses.replace(settings, **paths), plan, options)
+    if getattr(result, "job", None) is not None and dry_run:
         # Dataflow dry run: the job graph was built and the sdist staged; nothing ran.
-        return {"dry_run": True, "job": result.job, "funnel_text": "dry run: job not submitted"}
+        return {
+            "dry_run": True,
+            "job": result.job,
+            "plan": cost.plan_dict(estimate),
+            "funnel_text": plan_text + "\ndry run: job graph built offline, not submitted",
+        }
     return report.write_report(result, settings, plan, argv, plot=not args.no_report)
 
 

@@ -25,6 +25,7 @@ from c4forge.cli.common import USAGE_EXIT, quiet_startup
 # (words on the command line) -> (module in c4forge.cli, one-line help). Longest match first.
 COMMANDS: dict[tuple[str, ...], tuple[str, str]] = {
     ("corpus", "build"): ("corpus_build", "build C4 from Common Crawl WET files"),
+    ("corpus", "plan"): ("corpus_plan", "what a build would cost: size, CPU-hours, workers"),
     ("corpus", "decontaminate"): ("corpus_decontaminate", "drop pages holding eval-set n-grams"),
     ("vocab", "train"): ("vocab_train", "train a SentencePiece vocabulary on C4"),
     ("tasks",): ("tasks", "list, show: list and show seqio tasks and mixtures"),

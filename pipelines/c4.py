@@ -36,7 +36,9 @@ class BuildSettings:
     rules: VersionRules
     output: str
     format: str
-    num_shards: tuple[int, int]
+    # (train, validation) shard counts; (): by the split's size, as TFDS shards
+    # (`pipelines.sharded_write.ShardsBySize`). English configs only.
+    num_shards: tuple[int, int] | tuple[()]
     punkt_tables: dict
     badwords: dict[str, list[str]] | None  # language -> words (English configs: "en" only)
     realnews_domains: dict | None
@@ -56,6 +58,10 @@ class BuildSettings:
     decontamination: DecontaminationConfig | None = None
     decontamination_index: str | None = None  # the index file (decontamination.index_file)
     decontamination_summary: dict | None = None  # EvalIndex.task_summary()
+    # Line dedup's groups (a power of two; `dedup_stages.partitions_for` from the input size).
+    shuffle_partitions: int = 16
+    # Local runs: where the WET reader reports each file (`pipelines.progress`); None on Dataflow.
+    progress_dir: str | None = None
 
 
 def build_pages(root, plan, s: BuildSettings):
@@ -96,7 +102,9 @@ def build_pages(root, plan, s: BuildSettings):
             return "Clean", t.CleanPages(rules, s.punkt_tables, line_badwords, rej)
         if stage is Stage.LINE_DEDUP:
             min_sentences = planned.min_num_sentences
-            return "DedupLines", dedup_stages.DedupLines(rules, s.punkt_tables, min_sentences, rej)
+            return "DedupLines", dedup_stages.DedupLines(
+                rules, s.punkt_tables, min_sentences, rej, s.shuffle_partitions
+            )
         if stage is Stage.ENGLISH:
             return "English", t.FilterEnglish(rules, rej)
         if stage is Stage.BADWORDS:
@@ -120,6 +128,7 @@ def build_pages(root, plan, s: BuildSettings):
             scratch_dir=s.scratch_dir,
             attempts=s.download_attempts,
             backoff_s=s.download_backoff_s,
+            progress_dir=s.progress_dir,
         )
     )
     rejects = []
@@ -155,40 +164,32 @@ def build_pages(root, plan, s: BuildSettings):
 
 
 def write_outputs(splits, rejects, s: BuildSettings) -> None:
-    """`splits`: split -> pages (English configs), or (split, page) pairs (mC4)."""
+    """`splits`: split -> pages (English configs), or (split, page) pairs (mC4). Both through
+    `sharded_write.WriteShardedSplits`: the same pages give the same files."""
     import apache_beam as beam
 
-    from c4forge.pipelines import outputs
+    from c4forge.pipelines import sharded_write as sw
 
     if s.languages is not None:
-        from c4forge.pipelines.sharded_write import WriteShardedSplits
-
-        _ = splits | "Write" >> WriteShardedSplits(s.output, s.format, s.docs_per_shard)
+        rule = sw.ShardsPerDocs(s.docs_per_shard)
+        _ = splits | "Write" >> sw.WriteShardedSplits(s.output, s.format, rule)
         _write_rejects(rejects, s)
         return
-    for (name, pages), shards in zip(splits.items(), s.num_shards, strict=True):
-        prefix = f"{s.output}/c4-{name}"
-        if s.format == "json":
-            _ = (
-                pages
-                | f"Json{name}" >> beam.Map(outputs.json_line)
-                | f"Write{name}"
-                >> beam.io.WriteToText(
-                    prefix,
-                    file_name_suffix=".json.gz",
-                    num_shards=shards,
-                    shard_name_template=".SSSSS-of-NNNNN",
-                )
-            )
-        else:
-            _ = (
-                pages
-                | f"Example{name}" >> beam.Map(outputs.example_bytes)
-                | f"Write{name}"
-                >> beam.io.WriteToTFRecord(
-                    prefix + ".tfrecord", num_shards=shards, shard_name_template="-SSSSS-of-NNNNN"
-                )
-            )
+    names = tuple(splits)
+    if s.num_shards:
+        rule = sw.FixedShards(tuple(zip(names, s.num_shards, strict=True)))
+    else:
+        rule = sw.ShardsBySize()
+    tagged = [
+        pages | f"Tag{name}" >> beam.Map(lambda page, name=name: (name, page))
+        for name, pages in splits.items()
+    ]
+    _ = (
+        tagged
+        | "Splits" >> beam.Flatten()
+        | "Write"
+        >> sw.WriteShardedSplits(s.output, s.format, rule, multilingual=False, splits=names)
+    )
     _write_rejects(rejects, s)
 
 

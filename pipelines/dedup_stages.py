@@ -1,26 +1,45 @@
 """The two shuffles of the C4 build (docs/C4.md §1, §5): URL dedup and global line dedup.
 
-Both are combines keyed by a hash, never a grouping of lists, so a URL crawled a million times
-or a footer line on a million pages costs constant memory per key (the reference's
-`CombinePerKey(select_newest_page)` and `Top.PerKey(1)` likewise). The per-page rules are
-`corpus.dedup`'s; the counting and rejects are `transforms._StageFn`'s.
+Both decide on fixed-size digests and move compact bytes (`pipelines.wire`), never pickled
+pages. URL dedup is a combine keyed by md5(normalized URL) whose accumulator is one packed page,
+so a URL crawled a million times costs constant memory (the reference's
+`CombinePerKey(select_newest_page)` likewise). Line dedup moves no page text to elect owners:
+each page's line digests and its rank travel in batches of 32-byte records, grouped by the
+first bits of the line digest into `partitions`; each group elects the smallest rank per line
+with one sort; the owned lines go back in batches to the page's partition, where one grouping
+brings them together with the packed pages. The per-page rules are `corpus.dedup`'s; the
+counting and rejects are `transforms._StageFn`'s.
 """
 
 from __future__ import annotations
 
+import hashlib
+
 import apache_beam as beam
+from apache_beam.transforms.window import GlobalWindow
+from apache_beam.utils.timestamp import MIN_TIMESTAMP
+from apache_beam.utils.windowed_value import WindowedValue
 
 from c4forge.corpus import dedup, versions
 from c4forge.corpus.page import Page
 from c4forge.corpus.sentences import SentenceCounter
+from c4forge.pipelines import wire
 from c4forge.pipelines.transforms import REJECTS, _StageFn
+
+DEFAULT_PARTITIONS = 16  # also the fewest: every worker of a small local build gets groups
+MAX_PARTITIONS = 1 << 16
+# Page text per line-dedup partition. A partition's group holds its pages packed (~15% of the
+# text's bytes after clean_page and compression) and its line votes, ~40 MB at this size.
+PARTITION_TEXT_BYTES = 256 << 20
+_FLUSH_RECORDS = 1 << 18  # an offer batch is sent once it holds this many records (8 MiB)
+_PAGE, _LINES = b"P", b"L"  # the two kinds of value in the final grouping
 
 
 class _UrlSurvivorFn(beam.CombineFn):
-    """Keeps the surviving page and how many pages it stood for.
+    """Keeps the surviving page (packed) and how many pages it stood for.
 
-    Accumulator: (n_pages, page) or None: constant size whatever the group size. The survivor
-    key (an md5 of the text) is only computed when two pages meet.
+    Accumulator: (n_pages, packed page) or None: constant size whatever the group size. Pages
+    are unpacked, and the survivor key (an md5 of the text) computed, only when two meet.
     """
 
     def __init__(self, survivor: versions.UrlSurvivor) -> None:
@@ -29,10 +48,14 @@ class _UrlSurvivorFn(beam.CombineFn):
     def create_accumulator(self):
         return None
 
-    def add_input(self, acc, page):
+    def _survivor(self, a: bytes, b: bytes) -> bytes:
+        pa, pb = wire.unpack_page(a), wire.unpack_page(b)
+        return a if dedup.url_survivor(pa, pb, self.survivor) is pa else b
+
+    def add_input(self, acc, packed):
         if acc is None:
-            return (1, page)
-        return (acc[0] + 1, dedup.url_survivor(acc[1], page, self.survivor))
+            return (1, packed)
+        return (acc[0] + 1, self._survivor(acc[1], packed))
 
     def merge_accumulators(self, accs):
         n, best = 0, None
@@ -40,21 +63,26 @@ class _UrlSurvivorFn(beam.CombineFn):
             if acc is None:
                 continue
             n += acc[0]
-            best = acc[1] if best is None else dedup.url_survivor(best, acc[1], self.survivor)
+            best = acc[1] if best is None else self._survivor(best, acc[1])
         return None if best is None else (n, best)
 
     def extract_output(self, acc):
         return acc
 
 
+def _url_key(page: Page) -> tuple[bytes, bytes]:
+    key = hashlib.md5(page.normalized_url.encode("utf-8")).digest()
+    return key, wire.pack_page(page)
+
+
 class _CountUrlDuplicatesFn(_StageFn):
     namespace = versions.URL_DEDUP
 
     def process(self, element):
-        _, (n, page) = element
+        _, (n, packed) = element
         self.count("filtered", n - 1)
         self.count("passed")
-        yield page
+        yield wire.unpack_page(packed)
 
 
 class DedupUrls(beam.PTransform):
@@ -67,54 +95,102 @@ class DedupUrls(beam.PTransform):
     def expand(self, pages):
         return (
             pages
-            | "KeyByNormalizedUrl" >> beam.Map(lambda p: (p.normalized_url, p))
+            | "KeyByNormalizedUrl" >> beam.Map(_url_key)
             | "SelectSurvivor" >> beam.CombinePerKey(_UrlSurvivorFn(self._rules.url_survivor))
             | "Count" >> beam.ParDo(_CountUrlDuplicatesFn(self._rules))
         )
 
 
-class _LineOwnerFn(beam.CombineFn):
-    """Per line key: the smallest (rank, url) offered, and how many pages offered it.
-
-    Accumulator: (n_pages, rank, url) or None: constant size, so a line shared by millions of
-    pages costs no more memory than a unique one (the reference's `Top.PerKey(1)` likewise).
-    """
-
-    def create_accumulator(self):
-        return None
-
-    def add_input(self, acc, offer):
-        rank, url = offer
-        if acc is None:
-            return (1, rank, url)
-        if (rank, url) < (acc[1], acc[2]):
-            return (acc[0] + 1, rank, url)
-        return (acc[0] + 1, acc[1], acc[2])
-
-    def merge_accumulators(self, accs):
-        best = None
-        n = 0
-        for acc in accs:
-            if acc is None:
-                continue
-            n += acc[0]
-            if best is None or (acc[1], acc[2]) < (best[1], best[2]):
-                best = acc
-        return None if best is None else (n, best[1], best[2])
-
-    def extract_output(self, acc):
-        return acc
+def partitions_for(text_bytes: float) -> int:
+    """Line dedup's partitions for about `text_bytes` of WET text (`pipelines.plan`'s estimate):
+    a power of two, one per PARTITION_TEXT_BYTES, from DEFAULT_PARTITIONS to MAX_PARTITIONS."""
+    wanted = max(1, int(-(-text_bytes // PARTITION_TEXT_BYTES)))
+    return min(MAX_PARTITIONS, max(DEFAULT_PARTITIONS, 1 << (wanted - 1).bit_length()))
 
 
-class _OfferLinesFn(beam.DoFn):
-    def __init__(self, rules):
-        self.rules = rules
+def _windowed(value) -> WindowedValue:
+    return WindowedValue(value, MIN_TIMESTAMP, [GlobalWindow()])
+
+
+class _OfferLinesFn(_StageFn):
+    """Each page's distinct line digests with its rank, batched per line partition; and the
+    page itself, packed behind its rank, keyed by its page partition.
+
+    A batch is elected before it is sent (one record per line digest, the smallest rank), so a
+    line on every page of a site costs one record per batch, not one per page: what a line
+    partition holds grows with the number of batches, not with the pages sharing a line."""
+
+    namespace = versions.LINE_DEDUP
+
+    def __init__(self, rules, partitions: int):
+        super().__init__(rules)
+        self.bits = wire.partition_bits(partitions)
+
+    def setup(self) -> None:
+        super().setup()
+        self._clear()
+
+    def start_bundle(self) -> None:
+        self._clear()
+
+    def _clear(self) -> None:
+        self._keys: list[bytes] = []
+        self._ranks: list[bytes] = []
+        self._repeats: list[int] = []
+        self._n = 0
 
     def process(self, page: Page):
         rank = dedup.line_owner_rank(page, self.rules)
-        offer = (rank, page.url)
-        for key in dedup.line_keys(page, self.rules):
-            yield key, offer
+        keys = dedup.line_keys(page, self.rules)
+        self._keys.extend(keys)
+        self._ranks.append(rank)
+        self._repeats.append(len(keys))
+        self._n += len(keys)
+        yield wire.partition_of(rank, self.bits), _PAGE + rank + wire.pack_page(page)
+        if self._n >= _FLUSH_RECORDS:
+            yield from (beam.pvalue.TaggedOutput("offers", kv) for kv in self._batches())
+
+    def finish_bundle(self):
+        batches = self._batches()
+        super().finish_bundle()
+        for kv in batches:
+            yield beam.pvalue.TaggedOutput("offers", _windowed(kv))
+
+    def _batches(self):
+        if not self._n:
+            return []
+        offers = wire.records(b"".join(self._keys), b"".join(self._ranks), self._repeats)
+        self._clear()
+        recs = wire.elect(offers)
+        _count_duplicate_votes(self, len(offers) - len(recs))
+        parts = wire.partitions_of(recs["k0"].astype("u8"), self.bits)
+        return list(wire.split_by_partition(recs, parts))
+
+
+def _count_duplicate_votes(fn: _StageFn, n: int) -> None:
+    """2.2.0 counts every vote for a line beyond its first; 3.x has no such counter."""
+    if n and fn.rules.version is versions.C4Version.V2_2_0:
+        fn.count("emitted-line-duplicate", n)
+
+
+class _ElectOwnersFn(_StageFn):
+    """One line partition: the smallest rank per line digest; the owned lines in batches to
+    the owners' page partitions."""
+
+    namespace = versions.LINE_DEDUP
+
+    def __init__(self, rules, partitions: int):
+        super().__init__(rules)
+        self.bits = wire.partition_bits(partitions)
+
+    def process(self, element):
+        _, blobs = element
+        offers = wire.from_blobs(blobs)
+        owners = wire.elect(offers)
+        _count_duplicate_votes(self, len(offers) - len(owners))
+        parts = wire.partitions_of(owners["r0"].astype("u8"), self.bits)
+        for part, blob in wire.split_by_partition(owners, parts):
+            yield part, _LINES + blob
 
 
 class _RemoveLinesFn(_StageFn):
@@ -133,49 +209,53 @@ class _RemoveLinesFn(_StageFn):
         )
 
     def process(self, element):
-        _, joined = element
-        pages = list(joined["pages"])
-        if len(pages) != 1:
-            # Not reachable after URL dedup (raw URLs are unique); counted, never fatal.
-            self.count("error:page_count", max(len(pages), 1))
-            return
-        page = pages[0]
-        kept_keys = set(joined["lines"])
-        verdict = dedup.remove_duplicate_lines(
-            page, kept_keys, self.count, self.sentences, self.rules, self.min_num_sentences
-        )
-        yield from self.judged(page, verdict)
-
-
-class _CountLineVotesFn(_StageFn):
-    namespace = versions.LINE_DEDUP
-
-    def process(self, element):
-        key, (n, _, url) = element
-        if n > 1 and self.rules.version is versions.C4Version.V2_2_0:
-            self.count("emitted-line-duplicate", n - 1)  # a 2.2.0 counter; 3.x has none
-        yield url, key
+        _, values = element
+        pages, lines = [], []
+        for value in values:
+            (pages if value[:1] == _PAGE else lines).append(value)
+        owned = wire.OwnedLines(wire.from_blobs(blob[1:] for blob in lines))
+        for value in pages:
+            rank, page = value[1:17], wire.unpack_page(value[17:])
+            verdict = dedup.remove_duplicate_lines(
+                page,
+                owned.keys_of(rank),
+                self.count,
+                self.sentences,
+                self.rules,
+                self.min_num_sentences,
+            )
+            yield from self.judged(page, verdict)
 
 
 class DedupLines(beam.PTransform):
     """Global line dedup (`remove_duplicate_text`): each line survives only in the page whose URL
     has the smallest md5; then pages are rebuilt from the lines they own."""
 
-    def __init__(self, rules, punkt_tables, min_num_sentences, with_rejects=False):
+    def __init__(
+        self,
+        rules,
+        punkt_tables,
+        min_num_sentences,
+        with_rejects=False,
+        partitions: int = DEFAULT_PARTITIONS,
+    ):
         super().__init__()
         self._rules = rules
+        self._partitions = partitions
         self._remove = _RemoveLinesFn(rules, punkt_tables, min_num_sentences, with_rejects)
 
     def expand(self, pages):
+        offered = pages | "OfferLines" >> beam.ParDo(
+            _OfferLinesFn(self._rules, self._partitions)
+        ).with_outputs("offers", main="pages")
         owned = (
-            pages
-            | "OfferLines" >> beam.ParDo(_OfferLinesFn(self._rules))
-            | "ElectOwner" >> beam.CombinePerKey(_LineOwnerFn())
-            | "ByOwner" >> beam.ParDo(_CountLineVotesFn(self._rules))
+            offered.offers
+            | "GroupOffers" >> beam.GroupByKey()
+            | "ElectOwners" >> beam.ParDo(_ElectOwnersFn(self._rules, self._partitions))
         )
-        by_url = pages | "KeyByUrl" >> beam.Map(lambda p: (p.url, p))
         return (
-            {"pages": by_url, "lines": owned}
-            | "JoinByUrl" >> beam.CoGroupByKey()
+            (offered.pages, owned)
+            | "PagesAndLines" >> beam.Flatten()
+            | "JoinByPartition" >> beam.GroupByKey()
             | "RemoveLines" >> beam.ParDo(self._remove).with_outputs(REJECTS, main="pages")
         )

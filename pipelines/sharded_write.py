@@ -1,20 +1,37 @@
-"""Writes many splits at once, each in as many shards as its size needs (mC4's layout).
+"""Writes a build's splits as shard files whose bytes depend only on the pages in them.
 
-mC4 has 216 splits whose sizes span five orders of magnitude (`en` vs `yo-validation`), so a
-fixed shard count per split (Beam's `WriteToText(num_shards=...)`, one sink per split) would
-give either thousands of tiny files or a few huge ones, and 216 sinks in the job graph. Here one
-transform writes them all: it counts each split's pages (a combine), gives split s
-`ceil(pages_s / docs_per_shard)` shards, sends each page to shard md5("shard" + URL) % n, and
-writes each shard as one file with its records sorted by URL, so a file's bytes depend only on
-the pages in it (a retried or re-run job writes the same file).
+Beam's `WriteToTFRecord` / `WriteToText(num_shards=n)` put a record in the shard of whichever
+bundle carries it, so two runs of the same input write the same documents into different files.
+Here a page's shard is a function of its URL alone, shard = md5("shard\\0" + URL) % n, and each
+shard file holds its records sorted by URL (TFDS orders a split's examples by a hash of their
+key; URL order is as deterministic, and was already our mC4's order). TFRecords
+are framed as TensorFlow frames them, JSON lines gzipped by us with mtime 0. So the same pages
+and shard counts give byte-identical files whatever the runner's parallelism, bundles or input
+order, and a retried or re-run job writes the same file.
+
+How many shards a split gets is a `ShardRule` of its record count and serialized size, which a
+combine gives as a side input:
+
+    ShardsBySize()         TFDS's rule (`shard_utils.ShardConfig.calculate_number_shards`, see
+                           `shards_for_size`): files of 64 MiB to 0.9 GiB, 1024 when that fits;
+                           the English configs' default (1024,8 for the full `en`)
+    ShardsPerDocs(n)       ceil(pages / n): mC4's `--docs-per-shard` (216 splits whose sizes span
+                           five orders of magnitude)
+    FixedShards({s: n})    `--num-shards TRAIN,VALIDATION` or `allenai` (AllenAI's layout)
+
+Every shard 0..n-1 of a split is written, an empty one too, so a split is always all of its
+`-of-N` files; splits named in `splits=` are written (one empty file by size) even without pages.
+A shard's records are grouped in one worker, which TFDS's shards (<= 1 GiB) afford.
 
 Input: (split, page) pairs. Files: `corpus.layout.shard_file_name`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import hashlib
+import io
 import math
 
 import apache_beam as beam
@@ -23,9 +40,78 @@ from c4forge.corpus.layout import shard_file_name
 from c4forge.corpus.records import frame_record
 from c4forge.pipelines import outputs
 
+# TFDS's sizing facts (`shard_utils.py`): a TFRecord's framing is 16 bytes (length, its CRC, the
+# data's CRC); shards of 64 MiB to 1 GiB, and 1024 of them when that fits.
+RECORD_OVERHEAD_BYTES = 16
+MIN_SHARD_BYTES = 64 << 20
+MAX_SHARD_BYTES = 1 << 30
+PREFERRED_SHARDS = 1024
+# Without precise sharding (a shard's records are not counted out but drawn by hash) a shard may
+# get more than its share, so the largest allowed is 0.9 GiB.
+IMPRECISE_MAX_FRACTION = 0.9
+
+
+def shards_for_size(size_bytes: int, records: int, precise: bool = False) -> int:
+    """TFDS's shard count for `records` records of `size_bytes` serialized bytes in all.
+
+    Within [fewest, most] (0.9 GiB or 1 GiB and 64 MiB files), 1024 when it fits; above 1024
+    the first multiple of 1024 that fits; below, the largest power of two from 512 down to 2
+    that fits; else 1. Never more shards than records. Where records average more than a max
+    shard (TFDS never returns there) one record per shard."""
+    total = size_bytes + records * RECORD_OVERHEAD_BYTES
+    most = total // MIN_SHARD_BYTES
+    largest = MAX_SHARD_BYTES if precise else IMPRECISE_MAX_FRACTION * MAX_SHARD_BYTES
+    fewest = total // largest  # a float when `largest` is: floor all the same
+    if fewest <= PREFERRED_SHARDS <= most and records >= PREFERRED_SHARDS:
+        return PREFERRED_SHARDS
+    if fewest > PREFERRED_SHARDS:
+        count = PREFERRED_SHARDS * max(2, math.ceil(fewest / PREFERRED_SHARDS))
+        return count if records >= count else records
+    for count in (1 << k for k in range(9, 0, -1)):  # 512, 256, ..., 2
+        if fewest <= count <= most and records >= count:
+            return count
+    return 1
+
 
 def shard_count(pages: int, docs_per_shard: int) -> int:
+    """mC4's count: as many shards as `docs_per_shard` pages each need."""
     return max(1, math.ceil(pages / docs_per_shard))
+
+
+@dataclasses.dataclass(frozen=True)
+class ShardsBySize:
+    """TFDS's count from the split's size (`shards_for_size`, hash sharding: not precise)."""
+
+    def count(self, split: str, records: int, size_bytes: int) -> int:
+        return shards_for_size(size_bytes, records, precise=False)
+
+
+@dataclasses.dataclass(frozen=True)
+class ShardsPerDocs:
+    """mC4's `--docs-per-shard`: about `docs_per_shard` pages per file."""
+
+    docs_per_shard: int = outputs.DEFAULT_DOCS_PER_SHARD
+
+    def __post_init__(self):
+        if self.docs_per_shard < 1:
+            raise ValueError("docs_per_shard must be >= 1")
+
+    def count(self, split: str, records: int, size_bytes: int) -> int:
+        return shard_count(records, self.docs_per_shard)
+
+
+@dataclasses.dataclass(frozen=True)
+class FixedShards:
+    """Given counts, split -> shards (`--num-shards`); a split not named is an error."""
+
+    counts: tuple[tuple[str, int], ...]
+
+    def __post_init__(self):
+        if any(n < 1 for _, n in self.counts):
+            raise ValueError(f"shard counts must be >= 1, got {self.counts}")
+
+    def count(self, split: str, records: int, size_bytes: int) -> int:
+        return dict(self.counts)[split]
 
 
 def shard_of(url: str, count: int) -> int:
@@ -34,27 +120,38 @@ def shard_of(url: str, count: int) -> int:
     return int.from_bytes(digest[:8], "big") % count
 
 
-def encode_records(records: list[bytes], fmt: str) -> bytes:
-    """A shard file's bytes: framed TFRecords, or gzipped JSON lines (mtime 0: reproducible)."""
+def write_records(f, records, fmt: str) -> None:
+    """Writes a shard file's bytes to `f`: framed TFRecords, or gzipped JSON lines (no name,
+    mtime 0: reproducible)."""
     if fmt == "json":
-        body = b"".join(r + b"\n" for r in records)
-        return gzip.compress(body, compresslevel=6, mtime=0)
-    return b"".join(frame_record(r) for r in records)
+        with gzip.GzipFile(filename="", mode="wb", compresslevel=6, fileobj=f, mtime=0) as gz:
+            for r in records:
+                gz.write(r + b"\n")
+        return
+    for r in records:
+        f.write(frame_record(r))
+
+
+def encode_records(records: list[bytes], fmt: str) -> bytes:
+    """A shard file's bytes (`write_records`)."""
+    buffer = io.BytesIO()
+    write_records(buffer, records, fmt)
+    return buffer.getvalue()
+
+
+def _encode(element, fmt: str):
+    """(split, page) -> (split, (url, record)): the record's bytes as the file holds them."""
+    split, page = element
+    if fmt == "json":
+        return split, (page.url, outputs.json_line(page).encode("utf-8"))
+    return split, (page.url, outputs.example_bytes(page))
 
 
 class _KeyByShardFn(beam.DoFn):
-    def __init__(self, docs_per_shard: int, fmt: str):
-        self.docs_per_shard = docs_per_shard
-        self.fmt = fmt
-
     def process(self, element, counts):
-        split, page = element
-        n = shard_count(counts[split], self.docs_per_shard)
-        if self.fmt == "json":
-            record = outputs.json_line(page).encode("utf-8")
-        else:
-            record = outputs.example_bytes(page)
-        yield (split, shard_of(page.url, n), n), (page.url, record)
+        split, (url, record) = element
+        n = counts[split]
+        yield (split, shard_of(url, n), n), (url, record)
 
 
 class _WriteShardFn(beam.DoFn):
@@ -67,47 +164,67 @@ class _WriteShardFn(beam.DoFn):
         from apache_beam.io.filesystem import CompressionTypes
         from apache_beam.io.filesystems import FileSystems
 
-        (split, index, count), records = element
-        ordered = [record for _, record in sorted(records)]
+        (split, index, count), values = element
+        # None: the shard's place-holder (an empty shard is still written). URLs are unique in
+        # a split (URL dedup), the record breaks a tie all the same.
+        ordered = [record for _, record in sorted(v for v in values if v is not None)]
         name = shard_file_name(split, index, count, self.fmt, self.multilingual)
         path = f"{self.output}/{name}"
         # Our own gzip (mtime 0), not the filesystem's by file extension.
         with FileSystems.create(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
-            f.write(encode_records(ordered, self.fmt))
+            write_records(f, ordered, self.fmt)
         yield path
 
 
+def _all_shards(element):
+    """(split, n) -> a place-holder for each of the split's n shards."""
+    split, n = element
+    for index in range(n):
+        yield (split, index, n), None
+
+
 class WriteShardedSplits(beam.PTransform):
-    """(split, page) -> shard files under `output`; outputs the paths written."""
+    """(split, page) -> shard files under `output`, `rule`'s count per split; outputs the paths.
+
+    `splits`: splits written even if no page reaches them (the English configs' train and
+    validation); `multilingual`: mC4's JSON names (`corpus.layout`)."""
 
     def __init__(
         self,
         output: str,
         fmt: str,
-        docs_per_shard: int = outputs.DEFAULT_DOCS_PER_SHARD,
+        rule: ShardsBySize | ShardsPerDocs | FixedShards,
         multilingual: bool = True,
+        splits: tuple[str, ...] = (),
     ):
         super().__init__()
-        if docs_per_shard < 1:
-            raise ValueError("docs_per_shard must be >= 1")
         self._output = output
         self._fmt = fmt
-        self._docs_per_shard = docs_per_shard
+        self._rule = rule
         self._multilingual = multilingual
+        self._splits = splits
 
     def expand(self, pages_by_split):
+        rule, fmt = self._rule, self._fmt
+        records = pages_by_split | "Encode" >> beam.Map(_encode, fmt)
+        sizes = records | "Sizes" >> beam.MapTuple(lambda split, r: (split, (1, len(r[1]))))
+        if self._splits:
+            named = [(split, (0, 0)) for split in self._splits]
+            seeded = pages_by_split.pipeline | "NamedSplits" >> beam.Create(named)
+            sizes = (sizes, seeded) | "AllSplits" >> beam.Flatten()
         counts = (
-            pages_by_split
-            | "Keys" >> beam.Keys()
-            | "CountPerSplit" >> beam.combiners.Count.PerElement()
+            sizes
+            | "SumPerSplit" >> beam.CombinePerKey(beam.combiners.TupleCombineFn(sum, sum))
+            | "ShardCounts"
+            >> beam.MapTuple(lambda split, total: (split, rule.count(split, *total)))
         )
+        keyed = records | "KeyByShard" >> beam.ParDo(
+            _KeyByShardFn(), counts=beam.pvalue.AsDict(counts)
+        )
+        empty = counts | "EveryShard" >> beam.FlatMap(_all_shards)
         return (
-            pages_by_split
-            | "KeyByShard"
-            >> beam.ParDo(
-                _KeyByShardFn(self._docs_per_shard, self._fmt), counts=beam.pvalue.AsDict(counts)
-            )
+            (keyed, empty)
+            | "WithEmptyShards" >> beam.Flatten()
             | "GroupShards" >> beam.GroupByKey()
-            | "WriteShards"
-            >> beam.ParDo(_WriteShardFn(self._output, self._fmt, self._multilingual))
+            | "WriteShards" >> beam.ParDo(_WriteShardFn(self._output, fmt, self._multilingual))
         )

@@ -11,6 +11,7 @@ when asked, sends what it drops to the "rejects" output with the stage and reaso
 from __future__ import annotations
 
 import collections
+import time
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
@@ -27,7 +28,7 @@ from c4forge.corpus.urls import RealnewsDomains, language_split_of, split_of
 from c4forge.corpus.verdict import Reason, Verdict, drop, keep, reason_name, verdict_counters
 from c4forge.corpus.versions import VersionRules
 from c4forge.corpus.wet import DEFAULT_MAX_PAGE_CHARS, split_wet_stream
-from c4forge.pipelines import report  # the namespaces of our own measurement counters
+from c4forge.pipelines import progress, report  # report: our measurement counters' namespaces
 
 REJECTS = "rejects"
 
@@ -100,14 +101,24 @@ def reject_record(stage: str, reason: str, page: Page) -> dict:
 class _ReadWetFn(_StageFn):
     namespace = versions.SPLIT_WET
 
-    def __init__(self, rules, max_page_chars, scratch_dir=None, attempts=6, backoff_s=1.0):
+    def __init__(
+        self,
+        rules,
+        max_page_chars,
+        scratch_dir=None,
+        attempts=6,
+        backoff_s=1.0,
+        progress_dir=None,
+    ):
         super().__init__(rules)
         self.max_page_chars = max_page_chars
         self.download = {"scratch_dir": scratch_dir, "attempts": attempts, "backoff_s": backoff_s}
+        self.progress_dir = progress_dir
 
     def setup(self) -> None:
         super().setup()
         self.download_count = _Counters(versions.DOWNLOAD, self.rules.version)
+        self.progress = progress.FileProgress(self.progress_dir)
 
     def finish_bundle(self) -> None:
         super().finish_bundle()
@@ -116,20 +127,27 @@ class _ReadWetFn(_StageFn):
     def process(self, location: str):
         from c4forge.pipelines.downloads import open_input
 
+        start, pages, size = time.monotonic(), 0, 0
         try:
             with open_input(location, count=self.download_count, **self.download) as stream:
-                yield from split_wet_stream(
+                for page in split_wet_stream(
                     stream,
                     self.count,
                     require_timestamp=self.rules.page_requires_timestamp,
                     max_page_chars=self.max_page_chars,
-                )
+                ):
+                    pages += 1
+                    yield page
+                size = progress.stream_position(stream)
         except Exception:
             self.count("unreadable-file")
+        self.progress.file_read(location, pages, size, time.monotonic() - start)
 
 
 class ReadWetFiles(beam.PTransform):
-    """WET file locations -> pages (`split_wet_file`), files spread over workers."""
+    """WET file locations -> pages (`split_wet_file`), files spread over workers. Each file
+    read, and the number listed, is reported (`pipelines.progress`; local runs: to
+    `progress_dir`)."""
 
     def __init__(
         self,
@@ -138,14 +156,21 @@ class ReadWetFiles(beam.PTransform):
         scratch_dir=None,
         attempts=6,
         backoff_s=1.0,
+        progress_dir=None,
     ):
         super().__init__()
-        self._fn = _ReadWetFn(rules, max_page_chars, scratch_dir, attempts, backoff_s)
+        self._fn = _ReadWetFn(rules, max_page_chars, scratch_dir, attempts, backoff_s, progress_dir)
+        self._listed = progress.ListedFilesFn(progress_dir)
 
     def expand(self, locations):
         # Spread the files over workers; the pages of a file then flow on in the same bundle
         # (a shuffle of every raw page would cost more than it balances).
-        return locations | "Reshuffle" >> beam.Reshuffle() | "Split" >> beam.ParDo(self._fn)
+        return (
+            locations
+            | "CountFiles" >> beam.ParDo(self._listed)
+            | "Reshuffle" >> beam.Reshuffle()
+            | "Split" >> beam.ParDo(self._fn)
+        )
 
 
 class _LengthFn(_StageFn):

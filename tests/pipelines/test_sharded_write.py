@@ -58,7 +58,7 @@ def _write(tmp_path, pages, fmt="tfrecord"):
         _ = (
             p
             | beam.Create(pages, reshuffle=False)
-            | sw.WriteShardedSplits(str(tmp_path), fmt, docs_per_shard=2)
+            | sw.WriteShardedSplits(str(tmp_path), fmt, sw.ShardsPerDocs(2))
         )
     return {f.name: f.read_bytes() for f in tmp_path.iterdir()}
 

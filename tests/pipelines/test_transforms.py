@@ -238,25 +238,27 @@ def test_split_pages():
     assert run(build, "validation") == {"examples": 1}
 
 
-# One line shared by N pages: the line vote is a combine with a constant-size accumulator, so
-# no worker ever holds the N URLs of a popular line (the 2.2.0 GroupByKey did).
+# One line shared by N pages: each batch of votes is elected before it is sent, so a popular
+# line costs one record per batch, not one per page (the 2.2.0 GroupByKey held all N URLs).
 POPULAR_PAGES = 100_000
 
 
-def test_line_owner_accumulator_stays_constant_size():
-    fn = ds._LineOwnerFn()
-    acc = fn.create_accumulator()
-    offers = [(hashlib.md5(f"u{i}".encode()).digest(), f"u{i}") for i in range(100_000)]
-    for offer in offers:
-        acc = fn.add_input(acc, offer)
-        assert len(acc) == 3
-    half = fn.create_accumulator()
-    for offer in offers[:50_000]:
-        half = fn.add_input(half, offer)
-    other = fn.create_accumulator()
-    for offer in offers[50_000:]:
-        other = fn.add_input(other, offer)
-    assert fn.merge_accumulators([half, other]) == acc == (100_000, *min(offers))
+def test_line_votes_are_elected_per_batch():
+    from c4forge.pipelines import wire
+
+    line = hashlib.md5(b"a footer line").digest()
+    ranks = [hashlib.md5(f"u{i}".encode()).digest() for i in range(POPULAR_PAGES)]
+    other = hashlib.md5(b"a line of its own").digest()
+    keys = line * POPULAR_PAGES + other
+    votes = wire.records(keys, b"".join(ranks) + ranks[7], [1] * POPULAR_PAGES + [1])
+    owners = wire.elect(votes)
+    assert len(owners) == 2
+    by_line = {r.tobytes()[:16]: r.tobytes()[16:] for r in owners}
+    assert by_line == {line: min(ranks), other: ranks[7]}
+    # Elected again with another batch's winners: the same owner, whatever the order.
+    halves = [wire.elect(votes[: POPULAR_PAGES // 2]), wire.elect(votes[POPULAR_PAGES // 2 :])]
+    merged = wire.elect(wire.from_blobs([h.tobytes() for h in reversed(halves)]))
+    assert merged.tobytes() == owners.tobytes()
 
 
 def test_popular_line_in_many_pages(punkt):
