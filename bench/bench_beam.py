@@ -290,17 +290,13 @@ def functions_side(wet_dir: Path) -> dict:
 def read_documents(out: Path) -> dict[str, set]:
     """split -> {(url, text)} of the TFRecord files a side wrote."""
     from c4forge.corpus.records import decode_example
+    from c4forge.tasks.records import read_records
 
     docs: dict[str, set] = {}
     for split in ("train", "validation"):
         rows = set()
         for path in sorted(out.glob(f"c4-{split}.tfrecord*")):
-            data = path.read_bytes()
-            pos = 0
-            while pos < len(data):
-                n = int.from_bytes(data[pos : pos + 8], "little")
-                record = data[pos + 12 : pos + 12 + n]
-                pos += 12 + n + 4
+            for record, _ in read_records(str(path)):
                 ex = decode_example(record)
                 rows.add((ex["url"].decode("utf-8"), ex["text"].decode("utf-8")))
         docs[split] = rows

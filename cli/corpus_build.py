@@ -410,21 +410,9 @@ def run(argv: list[str] | None = None) -> dict:
             f"--progress-interval must be >= 0 (0: none), got {args.progress_interval:g}"
         )
     options = launch.default_runner_options(options)
-    dry_run = launch.is_dry_run(options)
-    if dry_run:
-        from c4forge.cli.corpus_plan import cost_plan
-
-        estimate = cost_plan(args, plan, options)  # resolve already took --max-files' sample
-        plan_text = cost.format_plan(estimate)
-        if not launch.is_dataflow(options):  # the DirectRunner has no dry run of its own
-            return {"dry_run": True, "plan": cost.plan_dict(estimate), "funnel_text": plan_text}
-    if settings.languages is not None:
-        import tempfile
-
-        scratch = tempfile.mkdtemp(prefix="c4forge-launch-")
-        launch.add_worker_requirements(options, [launch.WORKER_CLD3_REQUIREMENT], scratch)
-    # Line dedup's groups follow the input's size (local files by os.stat, remote ones by
-    # Common Crawl's average file).
+    # The inputs' size, measured once: the cost plan's, and line dedup's group count follows it
+    # (local files by os.stat, remote ones by Common Crawl's average file; --max-files as the
+    # workers will take it, manifests included).
     from c4forge.pipelines.dedup_stages import partitions_for
     from c4forge.pipelines.inputs import CC_BASE_URL
 
@@ -433,6 +421,19 @@ def run(argv: list[str] | None = None) -> dict:
     except ValueError as e:
         raise UsageError(str(e)) from None
     settings = dataclasses.replace(settings, shuffle_partitions=partitions_for(size.text_bytes))
+    dry_run = launch.is_dry_run(options)
+    if dry_run:
+        from c4forge.cli.corpus_plan import cost_plan
+
+        estimate = cost_plan(args, plan, options, size=size)
+        plan_text = cost.format_plan(estimate)
+        if not launch.is_dataflow(options):  # the DirectRunner has no dry run of its own
+            return {"dry_run": True, "plan": cost.plan_dict(estimate), "funnel_text": plan_text}
+    if settings.languages is not None:
+        import tempfile
+
+        scratch = tempfile.mkdtemp(prefix="c4forge-launch-")
+        launch.add_worker_requirements(options, [launch.WORKER_CLD3_REQUIREMENT], scratch)
     # N files: the plan's, unless workers list them from manifests (they report it then).
     total_files = None if plan.manifests else len(plan.files)
     read_share = cost.RATES[settings.variant.name].read_share

@@ -37,9 +37,10 @@ def build_parser():
     return p
 
 
-def cost_plan(args, input_plan, options, max_files: int | None = None):
+def cost_plan(args, input_plan, options, max_files: int | None = None, size=None):
     """`pipelines.plan.CostPlan` of a build with flags `args` over `input_plan`, Beam `options`
-    (after `launch.default_runner_options`). UsageError on a bad plan flag."""
+    (after `launch.default_runner_options`); `size`: the inputs' `plan.measure_inputs` if the
+    caller has measured them. UsageError on a bad plan flag."""
     from c4forge.pipelines import inputs, plan
 
     notes = []
@@ -62,6 +63,7 @@ def cost_plan(args, input_plan, options, max_files: int | None = None):
             max_files=max_files,
             cc_base_url=inputs.cc_base_url_from_env(),
             notes=tuple(notes),
+            size=size,
         )
     except ValueError as e:
         raise UsageError(str(e)) from None

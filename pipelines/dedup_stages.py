@@ -126,10 +126,6 @@ class _OfferLinesFn(_StageFn):
         super().__init__(rules)
         self.bits = wire.partition_bits(partitions)
 
-    def setup(self) -> None:
-        super().setup()
-        self._clear()
-
     def start_bundle(self) -> None:
         self._clear()
 
@@ -163,7 +159,7 @@ class _OfferLinesFn(_StageFn):
         self._clear()
         recs = wire.elect(offers)
         _count_duplicate_votes(self, len(offers) - len(recs))
-        parts = wire.partitions_of(recs["k0"].astype("u8"), self.bits)
+        parts = wire.partitions_of(recs["k0"], self.bits)
         return list(wire.split_by_partition(recs, parts))
 
 
@@ -188,7 +184,7 @@ class _ElectOwnersFn(_StageFn):
         offers = wire.from_blobs(blobs)
         owners = wire.elect(offers)
         _count_duplicate_votes(self, len(offers) - len(owners))
-        parts = wire.partitions_of(owners["r0"].astype("u8"), self.bits)
+        parts = wire.partitions_of(owners["r0"], self.bits)
         for part, blob in wire.split_by_partition(owners, parts):
             yield part, _LINES + blob
 

@@ -351,10 +351,12 @@ def plan_build(
     max_files: int | None = None,
     cc_base_url: str = inputs.CC_BASE_URL,
     notes: tuple[str, ...] = (),
+    size: InputSize | None = None,
 ) -> CostPlan:
     """The CostPlan of a build of `input_plan` with Beam `options` (after
     `launch.default_runner_options`): the runner, --direct_num_workers, --worker_machine_type
-    and --max_num_workers are read from them."""
+    and --max_num_workers are read from them. `size`: the inputs' `measure_inputs`, when the
+    caller has it already."""
     from apache_beam.options.pipeline_options import (
         DirectOptions,
         StandardOptions,
@@ -369,8 +371,10 @@ def plan_build(
     local_cores = None
     if not launch.is_dataflow(options):
         local_cores = options.view_as(DirectOptions).direct_num_workers or os.cpu_count() or 1
+    if size is None:
+        size = measure_inputs(input_plan, max_files, cc_base_url)
     return estimate(
-        measure_inputs(input_plan, max_files, cc_base_url),
+        size,
         config,
         version,
         runner=str(runner or "DirectRunner"),

@@ -87,10 +87,10 @@ def partition_of(digest: bytes, bits: int) -> int:
 
 
 def partitions_of(words: np.ndarray, bits: int) -> np.ndarray:
-    """`partition_of` for the first big-endian word of many digests."""
+    """`partition_of` for the first word of many digests (a record's "k0" or "r0")."""
     if not bits:
         return np.zeros(len(words), dtype=np.int64)
-    return (words >> np.uint64(64 - bits)).astype(np.int64)
+    return (words.astype(np.uint64) >> np.uint64(64 - bits)).astype(np.int64)
 
 
 def records(keys: bytes, ranks: bytes, repeats: list[int]) -> np.ndarray:

@@ -248,3 +248,13 @@ def test_decontamination_job_reads_the_index_from_the_output(shared_data, tmp_pa
     names = {t.unique_name for t in proto.components.transforms.values()}
     assert {"Decontaminate", "ContaminationReport"} <= names
     assert job_graph_bytes(done["job"]) < 1_000_000
+
+
+def test_dataflow_dry_run_prints_the_plan_then_builds_the_job_offline(shared_data):
+    result = corpus_build.run(_argv("--target-hours", "2"))
+    assert result["job"] is not None  # the graph, built offline as before
+    text = result["funnel_text"]
+    assert text.startswith("Plan: C4 en 3.1.0 on DataflowRunner\n")
+    assert text.endswith("dry run: job graph built offline, not submitted")
+    assert result["plan"]["inputs"]["files"] == 1
+    assert result["plan"]["target_hours"] == 2

@@ -208,34 +208,3 @@ def test_plan_help_is_fast_and_loads_no_beam():
     assert "usage: c4forge corpus plan" in done.stdout
     assert "--target-hours" in done.stdout
     assert done.stdout.strip().endswith("[]")
-
-
-def test_dataflow_dry_run_prints_the_plan_then_builds_the_job_offline(shared_data):
-    argv = [
-        "--input",
-        "https://data.commoncrawl.org/crawl-data/CC-MAIN-2019-18/x.warc.wet.gz",
-        "--output",
-        "gs://my-bucket/c4",
-        "--punkt",
-        str(c4_testing.NLTK_DATA),
-        "--badwords",
-        str(c4_testing.BADWORDS_EN),
-        "--runner",
-        "DataflowRunner",
-        "--project",
-        "my-project",
-        "--region",
-        "us-central1",
-        "--temp_location",
-        "gs://my-bucket/tmp",
-        "--dry_run=True",
-        "--target-hours",
-        "2",
-    ]
-    result = corpus_build.run(argv)
-    assert result["job"] is not None  # the graph, built offline as before
-    text = result["funnel_text"]
-    assert text.startswith("Plan: C4 en 3.1.0 on DataflowRunner\n")
-    assert text.endswith("dry run: job graph built offline, not submitted")
-    assert result["plan"]["inputs"]["files"] == 1
-    assert result["plan"]["target_hours"] == 2
