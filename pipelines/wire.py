@@ -16,6 +16,7 @@ digests, which every runner compares and hashes as they are.
 from __future__ import annotations
 
 import struct
+import threading
 
 import numpy as np
 import zstandard
@@ -24,8 +25,19 @@ from c4forge.corpus.page import Page
 
 _HEAD = struct.Struct("<B6I")  # compressed?, then the byte lengths of the six short fields
 _COMPRESS_FROM = 256  # texts shorter than this travel as they are
-_COMPRESS = zstandard.ZstdCompressor(level=1)
-_DECOMPRESS = zstandard.ZstdDecompressor()
+_ZSTD_LEVEL = 1
+_CODECS = threading.local()  # a zstandard (de)compressor is not thread-safe: one per thread
+
+
+def _codec() -> tuple[zstandard.ZstdCompressor, zstandard.ZstdDecompressor]:
+    codec = getattr(_CODECS, "pair", None)
+    if codec is None:
+        codec = _CODECS.pair = (
+            zstandard.ZstdCompressor(level=_ZSTD_LEVEL),
+            zstandard.ZstdDecompressor(),
+        )
+    return codec
+
 
 # A line vote: the line's md5 (k0, k1) and the page's rank (r0, r1), as big-endian words so
 # that sorting the words sorts the digests bytewise.
@@ -45,7 +57,7 @@ def pack_page(page: Page) -> bytes:
     text = page.text.encode("utf-8")
     compressed = 0
     if len(text) >= _COMPRESS_FROM:
-        packed = _COMPRESS.compress(text)
+        packed = _codec()[0].compress(text)
         if len(packed) < len(text):
             text, compressed = packed, 1
     return _HEAD.pack(compressed, *map(len, small)) + b"".join(small) + text
@@ -60,7 +72,7 @@ def unpack_page(data: bytes) -> Page:
         pos += n
     text = data[pos:]
     if compressed:
-        text = _DECOMPRESS.decompress(text)
+        text = _codec()[1].decompress(text)
     url, normalized_url, timestamp, content_type, content_length, language = fields
     return Page(
         url,

@@ -34,6 +34,26 @@ def test_pages_round_trip(page):
     assert wire.pack_page(page) == packed  # the same page packs to the same bytes
 
 
+def test_pages_pack_from_many_threads_at_once():
+    # Beam runs bundles on threads (the in-memory runner with several workers, Dataflow's
+    # workers): a (de)compressor shared by threads crashed the process.
+    import threading
+
+    pages = [Page(f"u{i}", "n", f"word {i} " * 3000) for i in range(50)]
+    failures = []
+
+    def work():
+        for _ in range(50):
+            failures.extend(p for p in pages if wire.unpack_page(wire.pack_page(p)) != p)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []
+
+
 def test_long_texts_travel_compressed():
     page = PAGES[2]
     assert len(wire.pack_page(page)) < len(page.text.encode("utf-8")) / 3
