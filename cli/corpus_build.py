@@ -413,14 +413,18 @@ def run(argv: list[str] | None = None) -> dict:
     # The inputs' size, measured once: the cost plan's, and line dedup's group count follows it
     # (local files by os.stat, remote ones by Common Crawl's average file; --max-files as the
     # workers will take it, manifests included).
-    from c4forge.pipelines.dedup_stages import partitions_for
+    from c4forge.pipelines.dedup_stages import local_splits_for, partitions_for
     from c4forge.pipelines.inputs import CC_BASE_URL
 
     try:
         size = cost.measure_inputs(plan, args.max_files, settings.cc_base_url or CC_BASE_URL)
     except ValueError as e:
         raise UsageError(str(e)) from None
-    settings = dataclasses.replace(settings, shuffle_partitions=partitions_for(size.text_bytes))
+    settings = dataclasses.replace(
+        settings,
+        shuffle_partitions=partitions_for(size.text_bytes),
+        local_splits=local_splits_for(size.text_bytes) if progress.is_local_runner(options) else 1,
+    )
     dry_run = launch.is_dry_run(options)
     if dry_run:
         from c4forge.cli.corpus_plan import cost_plan

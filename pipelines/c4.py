@@ -60,16 +60,22 @@ class BuildSettings:
     decontamination_summary: dict | None = None  # EvalIndex.task_summary()
     # Line dedup's groups (a power of two; `dedup_stages.partitions_for` from the input size).
     shuffle_partitions: int = 16
+    # The local runner: each dedup grouping cut into this many (`dedup_stages.local_splits_for`);
+    # 1 on Dataflow.
+    local_splits: int = 1
     # Local runs: where the WET reader reports each file (`pipelines.progress`); None on Dataflow.
     progress_dir: str | None = None
 
 
 def build_pages(root, plan, s: BuildSettings):
-    """Adds the C4 stages to pipeline `root`; returns (split -> pages, [rejects]). `plan`: the
+    """Adds the C4 stages to pipeline `root`; returns ([(split, page) pairs], [rejects]): one
+    PCollection of pairs, or one per local split (`BuildSettings.local_splits`). `plan`: the
     WET files and manifests to read (`pipelines.inputs.InputPlan`; manifests read on workers).
 
     The stages are `corpus.stages.stage_plan` for the settings' variant and version, each mapped
     to its composite transform."""
+
+    import apache_beam as beam
 
     from c4forge.pipelines import dedup_stages
     from c4forge.pipelines import transforms as t
@@ -86,7 +92,7 @@ def build_pages(root, plan, s: BuildSettings):
         if stage is Stage.REALNEWS:
             return "Realnews", t.FilterRealnewsDomains(rules, s.realnews_domains, rej)
         if stage is Stage.URL_DEDUP:
-            return "DedupUrls", dedup_stages.DedupUrls(rules)
+            return "DedupUrls", dedup_stages.DedupUrls(rules, s.local_splits)
         if stage is Stage.WEBTEXTLIKE:
             from c4forge.pipelines.openwebtext import OpenWebTextUrls
 
@@ -103,7 +109,7 @@ def build_pages(root, plan, s: BuildSettings):
         if stage is Stage.LINE_DEDUP:
             min_sentences = planned.min_num_sentences
             return "DedupLines", dedup_stages.DedupLines(
-                rules, s.punkt_tables, min_sentences, rej, s.shuffle_partitions
+                rules, s.punkt_tables, min_sentences, rej, s.shuffle_partitions, s.local_splits
             )
         if stage is Stage.ENGLISH:
             return "English", t.FilterEnglish(rules, rej)
@@ -132,64 +138,77 @@ def build_pages(root, plan, s: BuildSettings):
         )
     )
     rejects = []
+    # The pages, as one PCollection or, on the local runner with `local_splits` > 1, as one per
+    # split of the dedup groupings (`dedup_stages.DedupUrls`): per-page stages run on each.
+    branches = [pages]
+
+    def joined(label: str):
+        return branches[0] if len(branches) == 1 else tuple(branches) | label >> beam.Flatten()
+
     for planned in stage_plan(s.variant, rules):
         label, stage_transform = transform(planned)
-        result = pages | label >> stage_transform
         if planned.stage is Stage.URL_DEDUP:  # a combine: nothing to reject
-            pages = result
-        else:
-            rejects.append(result[t.REJECTS])
-            pages = result["pages"]
+            result = tuple(branches) | label >> stage_transform
+            branches = list(result) if isinstance(result, tuple) else [result]
+            continue
+        if planned.stage is Stage.LINE_DEDUP:
+            result = tuple(branches) | label >> stage_transform
+            if isinstance(result, tuple):  # (rejects, *pages)
+                rejects.append(result[0])
+                branches = list(result[1:])
+            else:
+                rejects.append(result[t.REJECTS])
+                branches = [result["pages"]]
+            continue
+        if planned.stage is Stage.WEBTEXTLIKE:  # a join of all the pages with the URL list
+            branches = [joined(f"{label}Input")]
+        results = [
+            branch | f"{label}{i or ''}" >> stage_transform for i, branch in enumerate(branches)
+        ]
+        rejects.extend(r[t.REJECTS] for r in results)
+        branches = [r["pages"] for r in results]
+    if s.near_dedup is not None or s.decontamination is not None:
+        branches = [joined("AllPages")]
+    pages = branches[0]
     if s.near_dedup is not None:
         from c4forge.pipelines.near_dedup import NearDedup
 
         result = pages | "NearDedup" >> NearDedup(rules, s.near_dedup, rej, s.near_dedup_rounds)
         rejects.append(result[t.REJECTS])
-        pages = result["pages"]
+        branches = [result["pages"]]
     if s.decontamination is not None:
         from c4forge.pipelines import decontamination as dc
 
-        result = pages | "Decontaminate" >> dc.Decontaminate(
+        result = branches[0] | "Decontaminate" >> dc.Decontaminate(
             rules, s.decontamination_index, s.decontamination, rej
         )
         rejects.append(result[t.REJECTS])
-        pages = result["pages"]
+        branches = [result["pages"]]
         _ = result | "ContaminationReport" >> dc.WriteContamination(
             f"{s.output}/{dc.REPORT_NAME}", s.decontamination_summary, s.decontamination
         )
-    if s.languages is not None:
-        return pages | "Split" >> t.SplitLanguages(), rejects
-    splits = pages | "Split" >> t.SplitPages()
-    return {"train": splits.train, "validation": splits.validation}, rejects
+    split = t.SplitLanguages() if s.languages is not None else t.SplitPages(pairs=True)
+    return [b | f"Split{i or ''}" >> split for i, b in enumerate(branches)], rejects
 
 
 def write_outputs(splits, rejects, s: BuildSettings) -> None:
-    """`splits`: split -> pages (English configs), or (split, page) pairs (mC4). Both through
-    `sharded_write.WriteShardedSplits`: the same pages give the same files."""
-    import apache_beam as beam
-
+    """`splits`: PCollections of (split, page) pairs, train / validation (English configs) or
+    mC4's splits.
+    Written by `sharded_write.WriteShardedSplits`: the same pages give the same files."""
     from c4forge.pipelines import sharded_write as sw
+    from c4forge.pipelines.transforms import SPLITS
 
     if s.languages is not None:
         rule = sw.ShardsPerDocs(s.docs_per_shard)
-        _ = splits | "Write" >> sw.WriteShardedSplits(s.output, s.format, rule)
-        _write_rejects(rejects, s)
-        return
-    names = tuple(splits)
-    if s.num_shards:
-        rule = sw.FixedShards(tuple(zip(names, s.num_shards, strict=True)))
+        _ = tuple(splits) | "Write" >> sw.WriteShardedSplits(s.output, s.format, rule)
     else:
-        rule = sw.ShardsBySize()
-    tagged = [
-        pages | f"Tag{name}" >> beam.Map(lambda page, name=name: (name, page))
-        for name, pages in splits.items()
-    ]
-    _ = (
-        tagged
-        | "Splits" >> beam.Flatten()
-        | "Write"
-        >> sw.WriteShardedSplits(s.output, s.format, rule, multilingual=False, splits=names)
-    )
+        if s.num_shards:
+            rule = sw.FixedShards(tuple(zip(SPLITS, s.num_shards, strict=True)))
+        else:
+            rule = sw.ShardsBySize()
+        _ = tuple(splits) | "Write" >> sw.WriteShardedSplits(
+            s.output, s.format, rule, multilingual=False, splits=SPLITS
+        )
     _write_rejects(rejects, s)
 
 

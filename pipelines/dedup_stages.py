@@ -31,6 +31,16 @@ MAX_PARTITIONS = 1 << 16
 # Page text per line-dedup partition. A partition's group holds its pages packed (~15% of the
 # text's bytes after clean_page and compression) and its line votes, ~40 MB at this size.
 PARTITION_TEXT_BYTES = 256 << 20
+# The local runner (Beam's FnApiRunner) holds a grouping in the launcher's memory and, to hand it
+# to the stage that reads it, encodes all of it again and sends each worker half as one bundle: a
+# grouping costs ~5x its bytes at its peak (5.7 GB of launcher at 2 GB of text), and a flatten
+# of pages holds them all once more. Locally URL dedup and line dedup's join are each cut into
+# `splits` groupings (one per LOCAL_SPLIT_TEXT_BYTES of WET text), read one after the other, and
+# the pages go through the per-page stages in as many branches, never flattened (`pipelines.c4`):
+# only one split's copies exist at a time. Same groups, same outputs; Dataflow's shuffle needs
+# none (1 there).
+LOCAL_SPLIT_TEXT_BYTES = 256 << 20
+MAX_LOCAL_SPLITS = 32
 _FLUSH_RECORDS = 1 << 18  # an offer batch is sent once it holds this many records (8 MiB)
 _PAGE, _LINES = b"P", b"L"  # the two kinds of value in the final grouping
 
@@ -85,20 +95,54 @@ class _CountUrlDuplicatesFn(_StageFn):
         yield wire.unpack_page(packed)
 
 
-class DedupUrls(beam.PTransform):
-    """One page per normalized URL (`select_newest_page`), decided by content, not order."""
+def local_splits_for(text_bytes: float) -> int:
+    """How many groupings each big shuffle is cut into on the local runner (see
+    LOCAL_SPLIT_TEXT_BYTES): one per 256 MiB of WET text, 1 to MAX_LOCAL_SPLITS."""
+    wanted = int(-(-text_bytes // LOCAL_SPLIT_TEXT_BYTES))
+    return min(MAX_LOCAL_SPLITS, max(1, wanted))
 
-    def __init__(self, rules):
+
+def _split_of(key: bytes, splits: int) -> int:
+    return int.from_bytes(key[:4], "big") % splits
+
+
+def _in_splits(keyed, splits: int, label: str) -> list:
+    """`keyed` ((digest, value) pairs) cut by digest into `splits` PCollections."""
+    if splits == 1:
+        return [keyed]
+    return list(keyed | label >> beam.Partition(lambda kv, n: _split_of(kv[0], n), splits))
+
+
+class DedupUrls(beam.PTransform):
+    """One page per normalized URL (`select_newest_page`), decided by content, not order.
+
+    Input: a PCollection of pages, or a tuple of them. With `splits` > 1 (`local_splits_for`)
+    the URLs are cut by digest into that many groupings and the output is a tuple of that many
+    PCollections, which the build carries through its per-page stages separately (a flatten
+    would hold all the pages in the local runner's memory at once)."""
+
+    def __init__(self, rules, splits: int = 1):
         super().__init__()
         self._rules = rules
+        self._splits = splits
 
     def expand(self, pages):
-        return (
-            pages
-            | "KeyByNormalizedUrl" >> beam.Map(_url_key)
-            | "SelectSurvivor" >> beam.CombinePerKey(_UrlSurvivorFn(self._rules.url_survivor))
-            | "Count" >> beam.ParDo(_CountUrlDuplicatesFn(self._rules))
+        keyed = _flat(pages, "AllInputs") | "KeyByNormalizedUrl" >> beam.Map(_url_key)
+        survivors = tuple(
+            part
+            | f"SelectSurvivor{i or ''}"
+            >> beam.CombinePerKey(_UrlSurvivorFn(self._rules.url_survivor))
+            | f"Count{i or ''}" >> beam.ParDo(_CountUrlDuplicatesFn(self._rules))
+            for i, part in enumerate(_in_splits(keyed, self._splits, "SplitUrls"))
         )
+        return survivors if len(survivors) > 1 else survivors[0]
+
+
+def _flat(pcolls, label: str):
+    """A PCollection, or a tuple / list of them flattened (one: itself)."""
+    if not isinstance(pcolls, (tuple, list)):
+        return pcolls
+    return pcolls[0] if len(pcolls) == 1 else tuple(pcolls) | label >> beam.Flatten()
 
 
 def partitions_for(text_bytes: float) -> int:
@@ -234,24 +278,51 @@ class DedupLines(beam.PTransform):
         min_num_sentences,
         with_rejects=False,
         partitions: int = DEFAULT_PARTITIONS,
+        splits: int = 1,
     ):
         super().__init__()
         self._rules = rules
         self._partitions = partitions
+        self._splits = min(splits, partitions)  # the join's groupings, by page partition
         self._remove = _RemoveLinesFn(rules, punkt_tables, min_num_sentences, with_rejects)
 
     def expand(self, pages):
-        offered = pages | "OfferLines" >> beam.ParDo(
-            _OfferLinesFn(self._rules, self._partitions)
-        ).with_outputs("offers", main="pages")
+        branches = pages if isinstance(pages, (tuple, list)) else (pages,)
+        offered = [
+            branch
+            | f"OfferLines{i or ''}"
+            >> beam.ParDo(_OfferLinesFn(self._rules, self._partitions)).with_outputs(
+                "offers", main="pages"
+            )
+            for i, branch in enumerate(branches)
+        ]
         owned = (
-            offered.offers
+            _flat([o.offers for o in offered], "AllOffers")
             | "GroupOffers" >> beam.GroupByKey()
             | "ElectOwners" >> beam.ParDo(_ElectOwnersFn(self._rules, self._partitions))
         )
-        return (
-            (offered.pages, owned)
-            | "PagesAndLines" >> beam.Flatten()
-            | "JoinByPartition" >> beam.GroupByKey()
-            | "RemoveLines" >> beam.ParDo(self._remove).with_outputs(REJECTS, main="pages")
-        )
+        k = self._splits
+        page_parts = [
+            _in_partitions(o.pages, k, f"SplitPages{i or ''}") for i, o in enumerate(offered)
+        ]
+        line_parts = _in_partitions(owned, k, "SplitLines")
+        results = [
+            (*(parts[j] for parts in page_parts), line_parts[j])
+            | f"PagesAndLines{j or ''}" >> beam.Flatten()
+            | f"JoinByPartition{j or ''}" >> beam.GroupByKey()
+            | f"RemoveLines{j or ''}"
+            >> beam.ParDo(self._remove).with_outputs(REJECTS, main="pages")
+            for j in range(k)
+        ]
+        if k == 1:
+            return results[0]
+        # (rejects, pages of split 0, ..., pages of split k-1): see DedupUrls.
+        rejects = [r[REJECTS] for r in results] | "AllRejects" >> beam.Flatten()
+        return (rejects, *(r["pages"] for r in results))
+
+
+def _in_partitions(keyed, splits: int, label: str) -> list:
+    """(page partition, value) pairs cut into `splits` PCollections by partition."""
+    if splits == 1:
+        return [keyed]
+    return list(keyed | label >> beam.Partition(lambda kv, n: kv[0] % n, splits))

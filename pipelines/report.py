@@ -291,6 +291,9 @@ def write_report(result, settings, plan, argv, plot: bool = True) -> dict:
         "input_files": len(plan.files),  # WET files named on the launcher
         "input_manifests": len(plan.manifests),  # manifests the workers read
         "badwords_count": sum(len(words) for words in (settings.badwords or {}).values()),
+        # How the dedup shuffles were laid out (line-dedup groups; groupings per local split).
+        "shuffle_partitions": settings.shuffle_partitions,
+        "local_splits": settings.local_splits,
         "funnel": [{"stage": label, "pages": value} for label, value in rows],
         "counters": counters,
         "measures": measures,

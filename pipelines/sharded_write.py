@@ -185,6 +185,7 @@ def _all_shards(element):
 
 class WriteShardedSplits(beam.PTransform):
     """(split, page) -> shard files under `output`, `rule`'s count per split; outputs the paths.
+    The input: a PCollection of pairs, or a tuple of them.
 
     `splits`: splits written even if no page reaches them (the English configs' train and
     validation); `multilingual`: mC4's JSON names (`corpus.layout`)."""
@@ -206,11 +207,16 @@ class WriteShardedSplits(beam.PTransform):
 
     def expand(self, pages_by_split):
         rule, fmt = self._rule, self._fmt
-        records = pages_by_split | "Encode" >> beam.Map(_encode, fmt)
+        # One PCollection of pairs, or several (the build's local splits), each encoded first.
+        parts = pages_by_split if isinstance(pages_by_split, (tuple, list)) else (pages_by_split,)
+        records = [
+            part | f"Encode{i or ''}" >> beam.Map(_encode, fmt) for i, part in enumerate(parts)
+        ]
+        records = records[0] if len(records) == 1 else records | "AllRecords" >> beam.Flatten()
         sizes = records | "Sizes" >> beam.MapTuple(lambda split, r: (split, (1, len(r[1]))))
         if self._splits:
             named = [(split, (0, 0)) for split in self._splits]
-            seeded = pages_by_split.pipeline | "NamedSplits" >> beam.Create(named)
+            seeded = records.pipeline | "NamedSplits" >> beam.Create(named)
             sizes = (sizes, seeded) | "AllSplits" >> beam.Flatten()
         counts = (
             sizes

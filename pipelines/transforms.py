@@ -436,18 +436,31 @@ def _count_split(split: str, page: Page) -> None:
     Metrics.counter(report.SPLIT_CHARS, split).inc(len(page.text))
 
 
+SPLITS = ("train", "validation")
+
+
 class _SplitFn(beam.DoFn):
+    def __init__(self, pairs: bool):
+        self.pairs = pairs
+
     def process(self, page: Page):
         split = split_of(page.normalized_url)
         _count_split(split, page)
-        yield beam.pvalue.TaggedOutput(split, page)
+        yield (split, page) if self.pairs else beam.pvalue.TaggedOutput(split, page)
 
 
 class SplitPages(beam.PTransform):
-    """train / validation by md5(normalized URL) % 1000 (validation when 0)."""
+    """train / validation by md5(normalized URL) % 1000 (validation when 0): one output per
+    split, or with `pairs` one output of (split, page) (what the writer takes: no flatten)."""
+
+    def __init__(self, pairs: bool = False):
+        super().__init__()
+        self._pairs = pairs
 
     def expand(self, pages):
-        return pages | beam.ParDo(_SplitFn()).with_outputs("train", "validation")
+        if self._pairs:
+            return pages | beam.ParDo(_SplitFn(pairs=True))
+        return pages | beam.ParDo(_SplitFn(pairs=False)).with_outputs(*SPLITS)
 
 
 class _LanguageSplitFn(beam.DoFn):

@@ -13,7 +13,7 @@ import pytest
 from c4forge.cli import corpus_build
 from c4forge.corpus.page import Page
 from c4forge.corpus.records import decode_example
-from c4forge.pipelines import bundled_sample
+from c4forge.pipelines import bundled_sample, dedup_stages
 from c4forge.pipelines import sharded_write as sw
 
 import c4_testing
@@ -109,22 +109,30 @@ def test_by_size_a_small_split_is_one_file_and_a_named_empty_one_too(tmp_path):
 
 # --- builds of the bundled sample ------------------------------------------------------------
 
-RUNS = {  # name: (running mode, workers, inputs reversed)
-    "in_memory-1": ("in_memory", 1, False),
-    "multi_processing-2-reversed": ("multi_processing", 2, True),
-    "in_memory-2-reversed": ("in_memory", 2, True),
+RUNS = {  # name: (running mode, workers, inputs reversed, text bytes per local split or None)
+    "in_memory-1": ("in_memory", 1, False, None),
+    "multi_processing-2-reversed": ("multi_processing", 2, True, None),
+    "in_memory-2-reversed": ("in_memory", 2, True, None),
+    # The dedup groupings cut in 4 (dedup_stages.local_splits_for: 2 MiB of the ~7 MB of text
+    # per split), the pages carried through the per-page stages in 4 branches.
+    "multi_processing-2-split": ("multi_processing", 2, False, 2 << 20),
 }
+STATS: dict = {}  # (format, shards, run) -> the build's stats.json
 
 
 def _build(out, fmt: str, shards: str | None, run: str = "in_memory-1") -> dict[str, bytes]:
     """The bundled sample built as `en`: {file name: bytes} of the split files."""
-    mode, workers, reverse = RUNS[run]
+    mode, workers, reverse, split_bytes = RUNS[run]
     inputs = bundled_sample.wet_files()
     args = c4_testing.build_args(inputs[::-1] if reverse else inputs, out, "--format", fmt)
     at = args.index("--num-shards")
     args[at : at + 2] = ["--num-shards", shards] if shards else []
     args = [a for a in args if not a.startswith("--direct_")]
-    corpus_build.run([*args, f"--direct_running_mode={mode}", f"--direct_num_workers={workers}"])
+    with pytest.MonkeyPatch.context() as patch:
+        if split_bytes:
+            patch.setattr(dedup_stages, "LOCAL_SPLIT_TEXT_BYTES", split_bytes)
+        argv = [*args, f"--direct_running_mode={mode}", f"--direct_num_workers={workers}"]
+        STATS[fmt, shards, run] = corpus_build.run(argv)
     return {p.name: p.read_bytes() for p in out.glob("c4-*")}
 
 
@@ -152,6 +160,16 @@ def test_same_input_same_files_whatever_the_runner_and_input_order(builds, fmt):
         assert sorted(files) == sorted(first), run
         differ = [name for name in first if files[name] != first[name]]
         assert not differ, (run, differ)
+
+
+def test_local_splits_write_the_same_files_and_count_the_same(builds):
+    """The dedup groupings cut in 4 on the local runner: same bytes, same counters."""
+    one = STATS["tfrecord", "3,2", "in_memory-1"]
+    split = STATS["tfrecord", "3,2", "multi_processing-2-split"]
+    assert (one["local_splits"], split["local_splits"]) == (1, 4)
+    assert split["counters"] == one["counters"]
+    files = builds["tfrecord", "3,2", "multi_processing-2-split"]
+    assert files == builds["tfrecord", "3,2", "in_memory-1"]
 
 
 def _records(data: bytes) -> list[bytes]:

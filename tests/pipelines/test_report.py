@@ -265,6 +265,8 @@ def _settings(tmp_path, config, languages=None):
         languages=languages,
         near_dedup=None,
         decontamination=None,
+        shuffle_partitions=16,
+        local_splits=1,
     )
 
 
