@@ -35,6 +35,11 @@ def language_splits(languages: Iterable[str]) -> list[str]:
     return [language_split(lang, s) for lang in languages for s in ("train", "validation")]
 
 
+def rejects_file_name(split: str, index: int, count: int) -> str:
+    """A build's rejects (`--rejects`), JSON lines: `rejects/rejects-SSSSS-of-NNNNN.jsonl.gz`."""
+    return f"{split}/{split}-{index:05d}-of-{count:05d}.jsonl.gz"
+
+
 def shard_file_name(split: str, index: int, count: int, fmt: str, multilingual: bool) -> str:
     """The file name of shard `index` of `count` of a split, as TFDS / AllenAI name it."""
     shard = f"{index:05d}-of-{count:05d}"

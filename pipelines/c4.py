@@ -13,7 +13,6 @@ Bracketed stages depend on the config and version; `c4forge corpus build`
 from __future__ import annotations
 
 import dataclasses
-import json
 from typing import TYPE_CHECKING
 
 from c4forge.corpus.stages import PlannedStage, Stage, stage_plan
@@ -213,16 +212,10 @@ def write_outputs(splits, rejects, s: BuildSettings) -> None:
 
 
 def _write_rejects(rejects, s: BuildSettings) -> None:
-    import apache_beam as beam
+    from c4forge.pipelines.sharded_write import WriteRejects
 
     if s.with_rejects and rejects:
-        _ = (
-            rejects
-            | "AllRejects" >> beam.Flatten()
-            | "RejectJson" >> beam.Map(lambda r: json.dumps(r, ensure_ascii=False))
-            | "WriteRejects"
-            >> beam.io.WriteToText(f"{s.output}/rejects/rejects", file_name_suffix=".jsonl.gz")
-        )
+        _ = tuple(rejects) | "WriteRejects" >> WriteRejects(s.output)
 
 
 def build(settings: BuildSettings, plan, options):

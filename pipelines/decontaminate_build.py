@@ -8,11 +8,12 @@ number of shards under the same names (`corpus.layout`), to a new directory with
 each split's `examples`, and the source build's config, version and languages, so that the task
 catalog reads the new build as it read the old one) and, with --rejects, `rejects/*.jsonl.gz`.
 
-One scan over every split (pages keyed by their split), then one write per split. A record
+One scan over every split (pages keyed by their split), then one write of all splits. A record
 that cannot be decoded is counted (`decontamination`: `bad_records`) and skipped, as the build
 skips damaged WET records. Records are rewritten from their fields (`pipelines.outputs`), so
-each record of a build of ours comes out byte for byte as it went in; the writer deals a
-split's records over its shards anew.
+each record of a build of ours comes out byte for byte as it went in; the build's writer
+(`pipelines.sharded_write`) places each in the shard of its URL, ordered by URL, so the same
+source and eval sets give the same files, rejects included.
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ from c4forge.corpus import records
 from c4forge.corpus.decontamination import DecontaminationConfig, EvalIndex
 from c4forge.corpus.page import Page
 from c4forge.corpus.versions import DEFAULT_VERSION, C4Version, rules_for
-from c4forge.pipelines import outputs
 from c4forge.pipelines.decontamination import (
     NAMESPACE,
     REJECTS,
@@ -37,6 +37,7 @@ from c4forge.pipelines.decontamination import (
     WriteContamination,
     index_file,
 )
+from c4forge.pipelines.sharded_write import FixedShards, WriteRejects, WriteShardedSplits
 
 # Shard names (corpus.layout): TFRecord, mC4's JSON, English JSON. Tried in this order.
 _SHARDS = (
@@ -185,44 +186,10 @@ class _DecodeFn(beam.DoFn):
         yield self.build.split_of(path), page
 
 
-def _encode(build: SourceBuild):
-    return outputs.example_bytes if build.format == "tfrecord" else outputs.json_line
-
-
-def _write_split(pages, build: SourceBuild, split: str, output: str):
-    count = Metrics.counter(split, "examples")  # as the build counts its splits
-
-    def counted(page):
-        count.inc()
-        return page
-
-    encoded = (
-        pages
-        | f"Count {split}" >> beam.Map(counted)
-        | f"Encode {split}" >> beam.Map(_encode(build))
-    )
-    shards = build.splits[split]
-    if build.kind == "tfrecord":
-        sink = beam.io.WriteToTFRecord(
-            f"{output}/c4-{split}.tfrecord",
-            num_shards=shards,
-            shard_name_template="-SSSSS-of-NNNNN",
-        )
-    elif build.kind == "json-mc4":
-        sink = beam.io.WriteToText(
-            f"{output}/c4-{split}.tfrecord",
-            file_name_suffix=".json.gz",
-            num_shards=shards,
-            shard_name_template="-SSSSS-of-NNNNN",
-        )
-    else:
-        sink = beam.io.WriteToText(
-            f"{output}/c4-{split}",
-            file_name_suffix=".json.gz",
-            num_shards=shards,
-            shard_name_template=".SSSSS-of-NNNNN",
-        )
-    return encoded | f"Write {split}" >> sink
+def _count_split(element):
+    """(split, page) as it goes to the writer, counted as the build counts its splits."""
+    Metrics.counter(element[0], "examples").inc()
+    return element
 
 
 # --- the job -------------------------------------------------------------------------------------
@@ -261,19 +228,22 @@ def build_pipeline(pipeline, s: DecontaminateSettings, index: EvalIndex | str, s
         _rules(b), index, s.config, with_rejects=s.with_rejects, keyed=True
     )
     _ = result | "Report" >> WriteContamination(f"{s.output}/{REPORT_NAME}", summary, s.config)
-    splits = list(b.splits)
-    by_split = result["pages"] | "BySplit" >> beam.Partition(
-        lambda kv, n: splits.index(kv[0]), len(splits)
-    )
-    for split, part in zip(splits, by_split, strict=True):
-        _write_split(part | f"Pages {split}" >> beam.Values(), b, split, s.output)
-    if s.with_rejects:
-        _ = (
-            result[REJECTS]
-            | "RejectJson" >> beam.Map(lambda r: json.dumps(r, ensure_ascii=False))
-            | "WriteRejects"
-            >> beam.io.WriteToText(f"{s.output}/rejects/rejects", file_name_suffix=".jsonl.gz")
+    # The source's splits, names and shard counts; each page in the shard of its URL, as a
+    # build places it (`sharded_write`): the same source gives the same files.
+    _ = (
+        result["pages"]
+        | "CountSplits" >> beam.Map(_count_split)
+        | "Write"
+        >> WriteShardedSplits(
+            s.output,
+            b.format,
+            FixedShards(tuple(b.splits.items())),
+            multilingual=b.kind == "json-mc4",
+            splits=tuple(b.splits),
         )
+    )
+    if s.with_rejects:
+        _ = result[REJECTS] | "WriteRejects" >> WriteRejects(s.output)
 
 
 def stats_of(s: DecontaminateSettings, counters: dict, summary: dict, argv) -> dict:

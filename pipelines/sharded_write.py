@@ -21,24 +21,28 @@ combine gives as a side input:
 
 Every shard 0..n-1 of a split is written, an empty one too, so a split is always all of its
 `-of-N` files; splits named in `splits=` are written (one empty file by size) even without pages.
-A shard's records are grouped in one worker, which TFDS's shards (<= 1 GiB) afford.
+A shard's records are grouped in one worker, which TFDS's shards (<= 1 GiB) afford; they cross
+the grouping compressed (`wire.pack_bytes`).
 
-Input: (split, page) pairs. Files: `corpus.layout.shard_file_name`.
+Input: (split, page) pairs (`WriteShardedSplits`; files `corpus.layout.shard_file_name`), or
+(split, (key, record)) pairs (`WriteShardedRecords`): a build's rejects (`WriteRejects`) too.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import gzip
 import hashlib
 import io
+import json
 import math
 
 import apache_beam as beam
 
-from c4forge.corpus.layout import shard_file_name
+from c4forge.corpus.layout import rejects_file_name, shard_file_name
 from c4forge.corpus.records import frame_record
-from c4forge.pipelines import outputs
+from c4forge.pipelines import outputs, wire
 
 # TFDS's sizing facts (`shard_utils.py`): a TFRecord's framing is 16 bytes (length, its CRC, the
 # data's CRC); shards of 64 MiB to 1 GiB, and 1024 of them when that fits.
@@ -147,32 +151,38 @@ def _encode(element, fmt: str):
     return split, (page.url, outputs.example_bytes(page))
 
 
+def _packed(element):
+    """(split, (key, record)) -> (split, (key, packed record, record size)): records cross the
+    grouping (and wait for the shard counts) in Zstandard."""
+    split, (key, record) = element
+    return split, (key, wire.pack_bytes(record), len(record))
+
+
 class _KeyByShardFn(beam.DoFn):
     def process(self, element, counts):
-        split, (url, record) = element
+        split, (key, packed, _) = element
         n = counts[split]
-        yield (split, shard_of(url, n), n), (url, record)
+        yield (split, shard_of(key, n), n), (key, packed)
 
 
 class _WriteShardFn(beam.DoFn):
-    def __init__(self, output: str, fmt: str, multilingual: bool):
+    def __init__(self, output: str, fmt: str, name):
         self.output = output
         self.fmt = fmt
-        self.multilingual = multilingual
+        self.name = name
 
     def process(self, element):
         from apache_beam.io.filesystem import CompressionTypes
         from apache_beam.io.filesystems import FileSystems
 
         (split, index, count), values = element
-        # None: the shard's place-holder (an empty shard is still written). URLs are unique in
-        # a split (URL dedup), the record breaks a tie all the same.
-        ordered = [record for _, record in sorted(v for v in values if v is not None)]
-        name = shard_file_name(split, index, count, self.fmt, self.multilingual)
-        path = f"{self.output}/{name}"
+        # None: the shard's place-holder (an empty shard is still written). Keys (URLs) are
+        # unique in a split after URL dedup; the record breaks a tie all the same.
+        records = sorted((key, wire.unpack_bytes(p)) for key, p in (v for v in values if v))
+        path = f"{self.output}/{self.name(split, index, count)}"
         # Our own gzip (mtime 0), not the filesystem's by file extension.
         with FileSystems.create(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
-            write_records(f, ordered, self.fmt)
+            write_records(f, [record for _, record in records], self.fmt)
         yield path
 
 
@@ -181,6 +191,58 @@ def _all_shards(element):
     split, n = element
     for index in range(n):
         yield (split, index, n), None
+
+
+def _flat(pcolls, label: str):
+    """A PCollection, or a tuple / list of them flattened (one: itself)."""
+    if not isinstance(pcolls, (tuple, list)):
+        return pcolls
+    return pcolls[0] if len(pcolls) == 1 else tuple(pcolls) | label >> beam.Flatten()
+
+
+class WriteShardedRecords(beam.PTransform):
+    """(split, (key, record bytes)) -> shard files under `output`, `rule`'s count per split, the
+    record in the shard of its key (shard_of) and the shard's records ordered by key; outputs the
+    paths. `name(split, index, count)`: a file's path under `output`. `splits`: splits written
+    (one empty file by size) even if no record reaches them. The input: a PCollection, or a
+    tuple of them (each packed before they are flattened)."""
+
+    def __init__(self, output: str, fmt: str, rule, name, splits: tuple[str, ...] = ()):
+        super().__init__()
+        self._output = output
+        self._fmt = fmt
+        self._rule = rule
+        self._name = name
+        self._splits = splits
+
+    def expand(self, records):
+        rule = self._rule
+        parts = records if isinstance(records, (tuple, list)) else (records,)
+        packed = _flat(
+            [part | f"Pack{i or ''}" >> beam.Map(_packed) for i, part in enumerate(parts)],
+            "AllRecords",
+        )
+        sizes = packed | "Sizes" >> beam.MapTuple(lambda split, r: (split, (1, r[2])))
+        if self._splits:
+            named = [(split, (0, 0)) for split in self._splits]
+            seeded = packed.pipeline | "NamedSplits" >> beam.Create(named)
+            sizes = (sizes, seeded) | "AllSplits" >> beam.Flatten()
+        counts = (
+            sizes
+            | "SumPerSplit" >> beam.CombinePerKey(beam.combiners.TupleCombineFn(sum, sum))
+            | "ShardCounts"
+            >> beam.MapTuple(lambda split, total: (split, rule.count(split, *total)))
+        )
+        keyed = packed | "KeyByShard" >> beam.ParDo(
+            _KeyByShardFn(), counts=beam.pvalue.AsDict(counts)
+        )
+        empty = counts | "EveryShard" >> beam.FlatMap(_all_shards)
+        return (
+            (keyed, empty)
+            | "WithEmptyShards" >> beam.Flatten()
+            | "GroupShards" >> beam.GroupByKey()
+            | "WriteShards" >> beam.ParDo(_WriteShardFn(self._output, self._fmt, self._name))
+        )
 
 
 class WriteShardedSplits(beam.PTransform):
@@ -206,31 +268,36 @@ class WriteShardedSplits(beam.PTransform):
         self._splits = splits
 
     def expand(self, pages_by_split):
-        rule, fmt = self._rule, self._fmt
-        # One PCollection of pairs, or several (the build's local splits), each encoded first.
+        fmt = self._fmt
         parts = pages_by_split if isinstance(pages_by_split, (tuple, list)) else (pages_by_split,)
-        records = [
+        records = tuple(
             part | f"Encode{i or ''}" >> beam.Map(_encode, fmt) for i, part in enumerate(parts)
-        ]
-        records = records[0] if len(records) == 1 else records | "AllRecords" >> beam.Flatten()
-        sizes = records | "Sizes" >> beam.MapTuple(lambda split, r: (split, (1, len(r[1]))))
-        if self._splits:
-            named = [(split, (0, 0)) for split in self._splits]
-            seeded = records.pipeline | "NamedSplits" >> beam.Create(named)
-            sizes = (sizes, seeded) | "AllSplits" >> beam.Flatten()
-        counts = (
-            sizes
-            | "SumPerSplit" >> beam.CombinePerKey(beam.combiners.TupleCombineFn(sum, sum))
-            | "ShardCounts"
-            >> beam.MapTuple(lambda split, total: (split, rule.count(split, *total)))
         )
-        keyed = records | "KeyByShard" >> beam.ParDo(
-            _KeyByShardFn(), counts=beam.pvalue.AsDict(counts)
+        name = functools.partial(shard_file_name, fmt=fmt, multilingual=self._multilingual)
+        return records | "Records" >> WriteShardedRecords(
+            self._output, fmt, self._rule, name, self._splits
         )
-        empty = counts | "EveryShard" >> beam.FlatMap(_all_shards)
+
+
+def _reject_record(reject: dict):
+    """A reject (`transforms.reject_record`) -> ("rejects", (url, its JSON line))."""
+    line = json.dumps(reject, ensure_ascii=False).encode("utf-8")
+    return "rejects", (reject.get("url", ""), line)
+
+
+class WriteRejects(beam.PTransform):
+    """Rejects (dicts: stage, reason, url, text, ...) -> `rejects/rejects-SSSSS-of-NNNNN.jsonl.gz`
+    under `output`: gzipped JSON lines, placed and ordered by URL like the splits, shard count
+    by size (TFDS's rule); the same rejects give the same files. Input: a PCollection or a list."""
+
+    def __init__(self, output: str):
+        super().__init__()
+        self._output = output
+
+    def expand(self, rejects):
         return (
-            (keyed, empty)
-            | "WithEmptyShards" >> beam.Flatten()
-            | "GroupShards" >> beam.GroupByKey()
-            | "WriteShards" >> beam.ParDo(_WriteShardFn(self._output, fmt, self._multilingual))
+            _flat(rejects, "AllRejects")
+            | "RejectRecords" >> beam.Map(_reject_record)
+            | "Write"
+            >> WriteShardedRecords(self._output, "json", ShardsBySize(), rejects_file_name)
         )

@@ -5,6 +5,7 @@ bytes whatever the runner's mode, its workers or the input order."""
 from __future__ import annotations
 
 import gzip
+import json
 import math
 
 import apache_beam as beam
@@ -118,13 +119,17 @@ RUNS = {  # name: (running mode, workers, inputs reversed, text bytes per local 
     "multi_processing-2-split": ("multi_processing", 2, False, 2 << 20),
 }
 STATS: dict = {}  # (format, shards, run) -> the build's stats.json
+REJECTS: dict = {}  # (format, "3,2", run) -> {file name: bytes} of rejects/ (built with --rejects)
 
 
 def _build(out, fmt: str, shards: str | None, run: str = "in_memory-1") -> dict[str, bytes]:
     """The bundled sample built as `en`: {file name: bytes} of the split files."""
     mode, workers, reverse, split_bytes = RUNS[run]
     inputs = bundled_sample.wet_files()
-    args = c4_testing.build_args(inputs[::-1] if reverse else inputs, out, "--format", fmt)
+    rejects = ["--rejects"] if shards == "3,2" else []
+    args = c4_testing.build_args(
+        inputs[::-1] if reverse else inputs, out, "--format", fmt, *rejects
+    )
     at = args.index("--num-shards")
     args[at : at + 2] = ["--num-shards", shards] if shards else []
     args = [a for a in args if not a.startswith("--direct_")]
@@ -133,6 +138,8 @@ def _build(out, fmt: str, shards: str | None, run: str = "in_memory-1") -> dict[
             patch.setattr(dedup_stages, "LOCAL_SPLIT_TEXT_BYTES", split_bytes)
         argv = [*args, f"--direct_running_mode={mode}", f"--direct_num_workers={workers}"]
         STATS[fmt, shards, run] = corpus_build.run(argv)
+    if rejects:
+        REJECTS[fmt, shards, run] = {p.name: p.read_bytes() for p in out.glob("rejects/*")}
     return {p.name: p.read_bytes() for p in out.glob("c4-*")}
 
 
@@ -170,6 +177,20 @@ def test_local_splits_write_the_same_files_and_count_the_same(builds):
     assert split["counters"] == one["counters"]
     files = builds["tfrecord", "3,2", "multi_processing-2-split"]
     assert files == builds["tfrecord", "3,2", "in_memory-1"]
+
+
+def test_rejects_are_the_same_files_whatever_the_runner(builds):
+    """--rejects: gzipped JSON lines placed and ordered by URL, the same bytes in every run."""
+    runs = {run: files for (f, _, run), files in REJECTS.items() if f == "tfrecord"}
+    first = runs.pop("in_memory-1")
+    assert list(first) == ["rejects-00000-of-00001.jsonl.gz"]  # the sample's: one by size
+    lines = gzip.decompress(first["rejects-00000-of-00001.jsonl.gz"]).decode().splitlines()
+    urls = [json.loads(line)["url"] for line in lines]
+    assert len(urls) > 100, len(urls)  # 502 pages dropped from the sample
+    assert urls == sorted(urls)
+    assert len(runs) == 3
+    for run, files in runs.items():
+        assert files == first, run
 
 
 def _records(data: bytes) -> list[bytes]:
