@@ -9,6 +9,7 @@ c4forge train --mixture NAME --model t5.1.1-small --steps N --batch B --lengths 
 c4forge infer --checkpoint DIR "translate English to German: ..."
 c4forge eval --checkpoint DIR --tasks NAME
 c4forge demo --output out/demo
+c4forge study objectives --c4 out/demo/c4 --tasks sample_qa
 
 Each command's module is imported only when that command runs, so `c4forge X --help` loads
 neither TensorFlow nor JAX, and the logging environment is set before any library that reads it.
@@ -35,9 +36,10 @@ COMMANDS: dict[tuple[str, ...], tuple[str, str]] = {
     ("eval",): ("infer", "a checkpoint's metrics on tasks"),
     ("infer",): ("infer", "decode text with a checkpoint"),
     ("demo",): ("demo", "the main job on the bundled sample"),
+    ("study",): ("study", "one of the T5 paper's comparisons as a grid of runs"),
 }
 # Commands that train or decode: glibc keeps freed memory before JAX/TF start their threads.
-_MODEL_COMMANDS = {"train", "eval", "infer", "demo"}
+_MODEL_COMMANDS = {"train", "eval", "infer", "demo", "study"}
 
 
 def _top_parser() -> argparse.ArgumentParser:

@@ -8,7 +8,10 @@ c4forge train --distributed ...                        # every host of a pod sli
 
 Settings: the preset (`--model`) or the checkpoint's model (`--init-from`), then `--set` for any
 T5Config or TrainConfig field (model/training_loop.py), strictly (unknown key -> error). Fine-tuning
-(`--init-from`) starts from t5x's finetune.gin: constant learning rate 1e-3, dropout 0.1. The
+(`--init-from`) starts from t5x's finetune.gin: constant learning rate 1e-3, dropout 0.1, and
+may train only part of the model: `--set finetune=adapters --set adapter_dim=512` or
+`--set finetune=gradual_unfreezing [--set unfreeze_every_steps=N]` (model/finetune.py);
+`--set data_tokens=N` pre-trains on the first N source tokens, repeated (tasks/data_size.py). The
 resolved settings are written to OUT/config.json before anything is compiled; `--resume` reads
 them back (only --steps may change). Everything that can be wrong with the input (unknown
 mixture, vocabulary larger than the model's, mesh that cannot shard the model, batch that does
@@ -158,6 +161,7 @@ def resolve(args: argparse.Namespace) -> dict:
         train = dataclasses.replace(train, inputs_length=inputs, targets_length=targets)
     model = override(base, model_changes)
     train = override(train, train_changes)
+    train = _fine_tuning_strategy(train, model, args.init_from)
     return {
         "mixture": args.mixture,
         "eval_mixture": args.eval_mixture or args.mixture,
@@ -167,6 +171,22 @@ def resolve(args: argparse.Namespace) -> dict:
         "train": dataclasses.asdict(train),
         "catalog": catalog_settings(args),
     }
+
+
+def _fine_tuning_strategy(train, model, init_from: str | None):
+    """`finetune` other than all needs a checkpoint; gradual unfreezing's episode length is
+    resolved now (model/finetune.py), so that a resume with more --steps keeps the schedule."""
+    from c4forge.model import finetune
+
+    if train.finetune != "all" and not init_from:
+        raise UsageError(
+            f"finetune={train.finetune} fine-tunes a checkpoint: add --init-from PATH "
+            "(or leave finetune=all)"
+        )
+    if train.finetune == "gradual_unfreezing" and not train.unfreeze_every_steps:
+        every = finetune.default_unfreeze_every(train.steps, model)
+        train = dataclasses.replace(train, unfreeze_every_steps=every)
+    return train
 
 
 def _resume_settings(args: argparse.Namespace) -> dict:
@@ -274,8 +294,13 @@ def prepare(args: argparse.Namespace):
             "processes": jax.process_count(),
             "mesh": dict(trainer.mesh.shape),
         }
+        if train_config.data_tokens:
+            settings["data_repeats"] = _planned_repeats(train_config)
+        notes = _strategy_notes(settings, model, train_config)
         if lead:
             write_config(run_dir, settings)
+            for note in notes:
+                print(f"c4forge train: {note}", file=sys.stderr)
         feed_state = None
         restored = trainer.restore() if args.resume else None
         if restored is not None:
@@ -293,6 +318,8 @@ def prepare(args: argparse.Namespace):
             shard_count=shard[1],
             seed=train_config.seed,
             state=feed_state,
+            data_tokens=train_config.data_tokens,
+            features=model.feature_kind,
         )
     except (ValueError, FileNotFoundError) as e:
         raise UsageError(str(e)) from None
@@ -301,7 +328,58 @@ def prepare(args: argparse.Namespace):
     evaluate = make_evaluate(trainer, settings, model, train_config, shard)
     start = int(jax.device_get(state.step))
     reporter = RunReporter(run_dir, train_config.steps, start, enabled=lead)
+    if train_config.data_tokens:
+        reporter = _DataPasses(reporter, feed, train_config.data_tokens, shard)
     return trainer, state, feed, evaluate, reporter
+
+
+def _planned_repeats(train) -> float:
+    from c4forge.tasks import data_size
+
+    return data_size.planned_repeats(
+        train.steps, train.batch_size, train.inputs_length, train.data_tokens
+    )
+
+
+def _strategy_notes(settings: dict, model, train) -> list[str]:
+    """One line each: what the fine-tuning strategy trains, the data cap's planned repeats."""
+    from c4forge.model import finetune
+
+    notes = []
+    if train.finetune == "adapters":
+        trained, total = finetune.trained_fraction(model, train.finetune)
+        notes.append(f"finetune=adapters trains {trained:,} of {total:,} parameters")
+    if train.finetune == "gradual_unfreezing":
+        every = train.unfreeze_every_steps
+        last = max(finetune.unfreeze_steps(model, train.finetune, every).values())
+        notes.append(
+            f"finetune=gradual_unfreezing: one more block per stack every {every} steps, "
+            f"all from step {last}"
+        )
+    if "data_repeats" in settings:
+        notes.append(
+            f"data_tokens={train.data_tokens}: {settings['data_repeats']:,.4g} repeats planned "
+            "(steps x batch x inputs length / data_tokens)"
+        )
+    return notes
+
+
+class _DataPasses:
+    """A reporter whose log rows also carry `data_passes`: passes over the capped data read so
+    far (the feed reads ahead of the trained batches by at most one packing window)."""
+
+    def __init__(self, reporter, feed, data_tokens: int, shard: tuple[int, int]):
+        self._reporter, self._feed, self._cap, self._shard = reporter, feed, data_tokens, shard
+
+    def __getattr__(self, name):  # step, eval, checkpoint, close: as the wrapped reporter
+        return getattr(self._reporter, name)
+
+    def log(self, step: int, scalars: dict) -> None:
+        from c4forge.tasks import data_size
+
+        streams = [stream.state() for stream in self._feed.streams]
+        passes = data_size.passes(streams, self._cap, *self._shard)
+        self._reporter.log(step, {**scalars, "data_passes": passes})
 
 
 def train(args: argparse.Namespace) -> None:

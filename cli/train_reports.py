@@ -136,6 +136,7 @@ def make_evaluate(trainer, settings: dict, model, train, shard: tuple[int, int])
                     seed=train.seed,
                     shard_index=shard[0],
                     shard_count=shard[1],
+                    features=model.feature_kind,
                 )
             except ValueError:  # no task with a validation split
                 feed = None

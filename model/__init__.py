@@ -1,6 +1,7 @@
 """c4forge.model: a compact JAX/Flax T5 (Raffel et al. 2020; T5.1.1) and its trainer.
 
-- config.py: T5Config, presets, strict overrides, parameter counts from shapes;
+- config.py: T5Config (and the §3.2 architectures: shared, decoder-only, prefix LM), presets,
+  strict overrides, parameter counts from shapes;
 - layers.py: Linen building blocks with logical axis names;
 - t5.py: Encoder, Decoder, Transformer, with a key/value cache for decoding;
 - decoding.py: greedy, temperature sampling, beam search;

@@ -6,6 +6,21 @@ as t5x's `t5_1_0/*.gin` and `t5_1_1/*.gin` configure them. `parameter_count` rea
 abstract `init` (`jax.eval_shape`), so it counts what the network actually builds, and it equals
 the published totals at vocab 32128 (t5-small 60,506,624; t5.1.1-small 76,961,152).
 
+`architecture` picks one of the variants of Raffel et al. §3.2 (Table 2, STUDY.md §2), all built
+from the same layers (model/t5.py):
+- "encoder_decoder": the baseline, a fully visible encoder and a causal decoder;
+- "shared_encoder_decoder": one parameter set: the encoder runs the decoder's layers (their
+  self-attention and MLP with its norms, its position table and final norm) fully visible and
+  without cross-attention, as gin `bi_v1_shared.gin` (`make_bitransformer.encoder_name =
+  "decoder"`); needs num_encoder_layers == num_decoder_layers;
+- "decoder_only": a language model, one causal stack of num_decoder_layers layers, no encoder
+  and no cross-attention (gin `lm_v1.gin`); needs num_encoder_layers == 0;
+- "prefix_lm": the same stack, fully visible over the inputs (gin `lm_v1_ifa.gin`).
+Decoder-only models read inputs and targets concatenated (§3.2.1; `feature_kind` says which
+seqio feature converter makes their batches). The half-depth encoder-decoder is
+num_encoder_layers = num_decoder_layers = L/2; `study_architecture` builds each of Table 2's
+rows from an L+L baseline.
+
 This module imports no JAX at module level: `c4forge model list` and config handling stay cheap.
 """
 
@@ -18,11 +33,23 @@ from typing import Any
 
 MLP_KINDS = ("relu", "gated-gelu")
 DTYPES = ("float32", "bfloat16")
+ARCHITECTURES = ("encoder_decoder", "shared_encoder_decoder", "decoder_only", "prefix_lm")
+DECODER_ONLY = ("decoder_only", "prefix_lm")
+# The model features each architecture reads, by the seqio feature converter that makes them:
+# EncDecFeatureConverter, PrefixLMFeatureConverter without its prefix (loss on every token, as
+# the paper's LM is trained), PrefixLMFeatureConverter (loss on the targets only).
+FEATURE_KINDS = {
+    "encoder_decoder": "encdec",
+    "shared_encoder_decoder": "encdec",
+    "decoder_only": "lm",
+    "prefix_lm": "prefix_lm",
+}
 
 
 @dataclasses.dataclass(frozen=True)
 class T5Config:
-    """One T5 encoder-decoder. Parameters are always float32; `dtype` is for activations."""
+    """One T5 (encoder-decoder or a §3.2 variant). Parameters are always float32; `dtype` is for
+    activations."""
 
     d_model: int
     d_ff: int
@@ -38,20 +65,49 @@ class T5Config:
     relative_max_distance: int = 128
     dtype: str = "float32"  # activations: "float32" or "bfloat16"
     layer_norm_eps: float = 1e-6
+    adapter_dim: int = 0  # > 0: an adapter block after each MLP (model/finetune.py); 0: none
+    architecture: str = "encoder_decoder"  # Raffel et al. §3.2, see the module docstring
 
     def __post_init__(self):
         if self.mlp not in MLP_KINDS:
             raise ValueError(_choice_error("mlp", self.mlp, MLP_KINDS))
         if self.dtype not in DTYPES:
             raise ValueError(_choice_error("dtype", self.dtype, DTYPES))
+        if self.architecture not in ARCHITECTURES:
+            raise ValueError(_choice_error("architecture", self.architecture, ARCHITECTURES))
         for field in ("vocab_size", "d_model", "d_ff", "num_heads", "d_kv", "relative_buckets"):
             if getattr(self, field) < 1:
                 raise ValueError(f"T5Config.{field} must be positive, got {getattr(self, field)}")
-        for field in ("num_encoder_layers", "num_decoder_layers"):
+        for field in ("num_encoder_layers", "num_decoder_layers", "adapter_dim"):
             if getattr(self, field) < 0:
                 raise ValueError(f"T5Config.{field} must be >= 0, got {getattr(self, field)}")
         if not 0.0 <= self.dropout_rate < 1.0:
             raise ValueError(f"T5Config.dropout_rate must be in [0, 1), got {self.dropout_rate}")
+        self._check_layers_fit_the_architecture()
+
+    def _check_layers_fit_the_architecture(self) -> None:
+        enc, dec, arch = self.num_encoder_layers, self.num_decoder_layers, self.architecture
+        if arch == "shared_encoder_decoder" and enc != dec:
+            raise ValueError(
+                f"T5Config.num_encoder_layers must equal num_decoder_layers for architecture "
+                f"'shared_encoder_decoder' (encoder layer i runs decoder layer i); got {enc} "
+                f"and {dec}"
+            )
+        if arch in DECODER_ONLY and enc != 0:
+            raise ValueError(
+                f"T5Config.num_encoder_layers must be 0 for architecture {arch!r} (one stack "
+                f"of num_decoder_layers layers); got {enc}: set num_encoder_layers=0"
+            )
+
+    @property
+    def decoder_only(self) -> bool:
+        """True for the one-stack models (decoder_only, prefix_lm): no encoder at all."""
+        return self.architecture in DECODER_ONLY
+
+    @property
+    def feature_kind(self) -> str:
+        """The batches this model reads: "encdec", "lm" or "prefix_lm" (FEATURE_KINDS)."""
+        return FEATURE_KINDS[self.architecture]
 
 
 def _choice_error(field: str, value: Any, choices: tuple[str, ...]) -> str:
@@ -104,6 +160,48 @@ def preset(name: str) -> T5Config:
     except KeyError:
         raise ValueError(f"unknown model preset {name!r}; known: {', '.join(PRESETS)}") from None
     return make()
+
+
+# ---------------------------------------------------------------------------------------------
+# The architectures of Raffel et al. §3.2 (Table 2) from one L+L encoder-decoder baseline.
+
+# Row name -> (parameters, cost) as the paper accounts them (§3.2.2): P and L are one stack's
+# parameters and layers, M the FLOPs of an L+L encoder-decoder (or an L-layer LM) on one
+# (input, target) pair; encoder-decoder attention (~10% of the parameters) is ignored.
+STUDY_ARCHITECTURES = {
+    "encoder_decoder": ("2P", "M"),
+    "shared_encoder_decoder": ("P", "M"),
+    "half_depth": ("P", "M/2"),
+    "decoder_only": ("P", "M"),
+    "prefix_lm": ("P", "M"),
+}
+
+
+def study_architecture(baseline: T5Config, name: str) -> T5Config:
+    """Row `name` of Table 2 built from `baseline`, an encoder-decoder of L + L layers.
+
+    shared: L + L layers, one parameter set; half_depth: L/2 + L/2; decoder_only and prefix_lm:
+    one stack of L layers. Everything else (widths, vocabulary, dtype, dropout) is the baseline's.
+    """
+    if name not in STUDY_ARCHITECTURES:
+        raise ValueError(
+            f"unknown study architecture {name!r}; known: {', '.join(STUDY_ARCHITECTURES)}"
+        )
+    layers = baseline.num_decoder_layers
+    if baseline.architecture != "encoder_decoder" or baseline.num_encoder_layers != layers:
+        raise ValueError(
+            "the study's architectures derive from an L+L encoder-decoder; got architecture "
+            f"{baseline.architecture!r} with {baseline.num_encoder_layers}+{layers} layers"
+        )
+    if name == "half_depth":
+        if layers % 2:
+            raise ValueError(f"half_depth needs an even number of layers per stack, got {layers}")
+        return dataclasses.replace(
+            baseline, num_encoder_layers=layers // 2, num_decoder_layers=layers // 2
+        )
+    if name in DECODER_ONLY:
+        return dataclasses.replace(baseline, architecture=name, num_encoder_layers=0)
+    return dataclasses.replace(baseline, architecture=name)
 
 
 # ---------------------------------------------------------------------------------------------

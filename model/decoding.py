@@ -4,8 +4,12 @@ All three run the encoder once, then one cached decoder step per position (`Tran
 ..., decode=True)` over the Linen "cache" collection, see model/t5.py) inside `lax.while_loop`,
 every row of the batch in parallel, and stop early once every row is done. The decoder starts
 from id 0 (PAD doubles as the start token, as in T5); a row stops at its first EOS (id 1), and
-positions after it hold 0. Results are `(sequences int32 [b, max_decode_length], scores float32
-[b])`, jitted with the config, lengths, `eos_id`, `top_k`, `beam_size` and `alpha` static.
+positions after it hold 0. Decoder-only models (`config.decoder_only`, Raffel et al. §3.2.1:
+"feed the text through `target:` and decode the rest") instead run their prompt, BOS then the
+inputs, through `Transformer.lm(..., decode=True)` in one cached call (fully visible for a
+prefix LM, causal for an LM), shorter prompts left-padded, and then step the same way. Results
+are `(sequences int32 [b, max_decode_length], scores float32 [b])`, jitted with the config,
+lengths, `eos_id`, `top_k`, `beam_size` and `alpha` static.
 
 Scores. Greedy and sampling: the sum of the model's log-probabilities of the emitted tokens, EOS
 included, under the raw logits (no temperature, no top-k), as t5x `temperature_sample` reports.
@@ -56,6 +60,8 @@ def brevity_penalty(alpha: float, length) -> Array:
 # ---------------------------------------------------------------------------------------------
 # The model seen one step at a time.
 
+Step = Callable[[Array, Any], tuple[Array, Any]]  # (tokens [n], cache) -> (logits [n, V], cache)
+
 
 def _encode(params: Params, config: T5Config, encoder_input_tokens: Array) -> Array:
     model = Transformer(config)
@@ -63,24 +69,86 @@ def _encode(params: Params, config: T5Config, encoder_input_tokens: Array) -> Ar
 
 
 def _step_fn(
-    params: Params, config: T5Config, encoded: Array, encoder_input_tokens: Array
-) -> Callable[[Array, Any], tuple[Array, Any]]:
+    params: Params, config: T5Config, encoded: Array | None, encoder_input_tokens: Array | None
+) -> Step:
     """(tokens int [n], cache) -> (logits float32 [n, vocab], cache) for the next position."""
     model = Transformer(config)
 
     def step(tokens: Array, cache: Any) -> tuple[Array, Any]:
-        logits, state = model.apply(
-            {"params": params, "cache": cache},
-            encoded,
-            encoder_input_tokens,
-            tokens[:, None],
-            decode=True,
-            mutable=["cache"],
-            method=Transformer.decode,
-        )
+        variables = {"params": params, "cache": cache}
+        if config.decoder_only:
+            logits, state = model.apply(
+                variables, tokens[:, None], decode=True, mutable=["cache"], method=Transformer.lm
+            )
+        else:
+            logits, state = model.apply(
+                variables,
+                encoded,
+                encoder_input_tokens,
+                tokens[:, None],
+                decode=True,
+                mutable=["cache"],
+                method=Transformer.decode,
+            )
         return logits[:, 0], state["cache"]
 
     return step
+
+
+def left_aligned_prompts(encoder_input_tokens: Array) -> tuple[Array, Array]:
+    """Decoder-only prompts: (tokens, segment ids), int32 [b, k + 1] each.
+
+    Row r with n_r input tokens (up to its last non-zero id) becomes [pad.., 0 (BOS), inputs]:
+    right-aligned so that every row's first target is predicted at the same cache slot; the
+    k - n_r leading slots have segment id 0. This is the prompt seqio's PrefixLMFeatureConverter
+    puts before a target (decoder inputs start with BOS 0; a prefix LM's fully visible region is
+    exactly these n_r + 1 positions).
+    """
+    tokens = jnp.asarray(encoder_input_tokens, jnp.int32)
+    width = tokens.shape[1]
+    present = jnp.arange(1, width + 1)[None, :] * (tokens != 0)  # [b, k]
+    lengths = jnp.max(present, axis=1)  # [b]: n_r
+    slots = jnp.arange(width + 1)[None, :]  # [1, k + 1]
+    source = slots - (width - lengths)[:, None] - 1  # which input lands in each slot; -1: BOS
+    picked = jnp.take_along_axis(tokens, jnp.clip(source, 0, width - 1), axis=1)
+    prompt = jnp.where(source >= 0, picked, DECODER_START_ID)
+    segments = (source >= -1).astype(jnp.int32)
+    return prompt, segments
+
+
+def _prime(
+    params: Params,
+    config: T5Config,
+    encoder_input_tokens: Array,  # int [b, k]
+    max_decode_length: int,
+    copies: int = 1,  # rows per example (beams), batch-major
+) -> tuple[Array, Any, Step]:
+    """(logits of the first output [b * copies, n], cache, step): the model up to its first choice.
+
+    Encoder-decoders encode once and take the start token; decoder-only models run the prompt
+    in one cached call (a prefix LM's prefix sees itself whole). The cache has one slot more
+    than the outputs need: the loops step once more after their last choice.
+    """
+    tokens = jnp.asarray(encoder_input_tokens, jnp.int32)
+    rows = tokens.shape[0] * copies
+    if config.decoder_only:
+        prompt, segments = left_aligned_prompts(tokens)
+        prompt, segments = jnp.repeat(prompt, copies, 0), jnp.repeat(segments, copies, 0)
+        cache = init_cache(config, rows, prompt.shape[1] + max_decode_length)
+        logits, state = Transformer(config).apply(
+            {"params": params, "cache": cache},
+            prompt,
+            segments,
+            decode=True,
+            mutable=["cache"],
+            method=Transformer.lm,
+        )
+        return logits[:, -1], state["cache"], _step_fn(params, config, None, None)
+    encoded = jnp.repeat(_encode(params, config, tokens), copies, axis=0)  # [rows, k, d]
+    step = _step_fn(params, config, encoded, jnp.repeat(tokens, copies, axis=0))
+    cache = init_cache(config, rows, max_decode_length + 1)
+    logits, cache = step(jnp.full((rows,), DECODER_START_ID, jnp.int32), cache)
+    return logits, cache, step
 
 
 # ---------------------------------------------------------------------------------------------
@@ -100,14 +168,14 @@ def _sample_loop(
 ) -> tuple[Array, Array]:
     tokens = jnp.asarray(encoder_input_tokens, jnp.int32)
     batch = tokens.shape[0]
-    step = _step_fn(params, config, _encode(params, config, tokens), tokens)
+    logits, cache, step = _prime(params, config, tokens, max_decode_length)
     init = {
         "index": jnp.array(0, jnp.int32),
-        "last": jnp.full((batch,), DECODER_START_ID, jnp.int32),  # next decoder input
+        "logits": logits,  # [b, n]: the model's next-token logits
         "sequences": jnp.zeros((batch, max_decode_length), jnp.int32),
         "scores": jnp.zeros((batch,), jnp.float32),
         "done": jnp.zeros((batch,), bool),
-        "cache": init_cache(config, batch, max_decode_length),
+        "cache": cache,
         "rng": rng,
     }
 
@@ -115,15 +183,16 @@ def _sample_loop(
         return (state["index"] < max_decode_length) & ~jnp.all(state["done"])
 
     def body(state):
-        logits, cache = step(state["last"], state["cache"])  # [b, n]
+        logits = state["logits"]
         rng, key = jax.random.split(state["rng"])
         token = choose(logits, key)
         log_prob = jnp.take_along_axis(jax.nn.log_softmax(logits), token[:, None], -1)[:, 0]
         done = state["done"]
         token = jnp.where(done, 0, token)  # finished rows emit padding
+        next_logits, cache = step(token, state["cache"])
         return {
             "index": state["index"] + 1,
-            "last": token,
+            "logits": next_logits,
             "sequences": jax.lax.dynamic_update_slice(
                 state["sequences"], token[:, None], (0, state["index"])
             ),
@@ -236,20 +305,18 @@ def _beam_search(params, config, encoder_input_tokens, max_decode_length, beam_s
     tokens = jnp.asarray(encoder_input_tokens, jnp.int32)
     batch, k, length = tokens.shape[0], beam_size, max_decode_length
     # Rows are batch-major, beam-minor: row r * k + j is beam j of example r.
-    encoded = jnp.repeat(_encode(params, config, tokens), k, axis=0)  # [b * k, e, d]
-    flat_tokens = jnp.repeat(tokens, k, axis=0)
-    step = _step_fn(params, config, encoded, flat_tokens)
+    logits, cache, step = _prime(params, config, tokens, length, copies=k)
     # Only beam 0 is alive at first, so the first step does not pick k copies of one token.
     first = jnp.array([0.0] + [NEG_INF] * (k - 1), jnp.float32)
     init = {
         "index": jnp.array(0, jnp.int32),
-        "live_last": jnp.full((batch, k), DECODER_START_ID, jnp.int32),
+        "logits": logits,  # [b * k, n]: each live hypothesis's next-token logits
         "live_seqs": jnp.zeros((batch, k, length), jnp.int32),
         "live_log_probs": jnp.tile(first, (batch, 1)),  # [b, k], unnormalised
         "finished_seqs": jnp.zeros((batch, k, length), jnp.int32),
         "finished_scores": jnp.full((batch, k), NEG_INF, jnp.float32),  # normalised
         "finished_flags": jnp.zeros((batch, k), bool),  # slot holds a real hypothesis
-        "cache": init_cache(config, batch * k, length),
+        "cache": cache,
     }
     # Extending a live hypothesis only lowers its log-prob, and a longer one is divided by at
     # most brevity_penalty(length): live / that bounds every score it can still reach.
@@ -263,9 +330,8 @@ def _beam_search(params, config, encoder_input_tokens, max_decode_length, beam_s
 
     def body(state):
         index = state["index"]
-        logits, cache = step(state["live_last"].reshape(-1), state["cache"])  # [b * k, n]
-        vocab = logits.shape[-1]
-        log_probs = jax.nn.log_softmax(logits).reshape(batch, k, vocab)
+        vocab = state["logits"].shape[-1]
+        log_probs = jax.nn.log_softmax(state["logits"]).reshape(batch, k, vocab)
         log_probs = log_probs + state["live_log_probs"][:, :, None]
         # 2k candidates: even if k of them end in EOS, k remain to stay live.
         top_log_probs, top_ids = jax.lax.top_k(log_probs.reshape(batch, k * vocab), 2 * k)
@@ -275,10 +341,12 @@ def _beam_search(params, config, encoder_input_tokens, max_decode_length, beam_s
         is_eos = token == eos_id
         real = top_log_probs > NEG_INF / 2  # not descended from a dead initial beam
 
-        # LIVE: the k best that do not end in EOS, with their parents' caches.
+        # LIVE: the k best that do not end in EOS, with their parents' caches, one step on.
         live_log_probs, pick = jax.lax.top_k(jnp.where(is_eos, NEG_INF, top_log_probs), k)
         rows = (jnp.arange(batch)[:, None] * k + _gather(parent, pick)).reshape(-1)  # [b * k]
-        cache = jax.tree_util.tree_map(lambda x: x[rows] if x.ndim else x, cache)
+        cache = jax.tree_util.tree_map(lambda x: x[rows] if x.ndim else x, state["cache"])
+        live_tokens = _gather(token, pick)  # [b, k]
+        next_logits, cache = step(live_tokens.reshape(-1), cache)
 
         # FINISHED: EOS extensions ranked within the top k, merged with the finished so far.
         ends = is_eos & real & (jnp.arange(2 * k) < k)[None, :]
@@ -286,7 +354,7 @@ def _beam_search(params, config, encoder_input_tokens, max_decode_length, beam_s
         finished_scores, finished_seqs, finished_flags = _top_finished(state, scores, seqs, ends, k)
         return {
             "index": index + 1,
-            "live_last": _gather(token, pick),
+            "logits": next_logits,
             "live_seqs": _gather(seqs, pick),
             "live_log_probs": live_log_probs,
             "finished_seqs": finished_seqs,

@@ -1,4 +1,4 @@
-"""Model FLOPs of a T5 training step and accelerator peaks, for tokens/s and MFU.
+"""Model FLOPs of a T5 training step (any §3.2 architecture) and accelerator peaks, for MFU.
 
 Accounting as docs/MODEL.md §3 (and the MFU figures of nanoT5/t5x derived there): training
 FLOPs = 6 x matmul multiply-adds of the forward pass (2 forward + 4 backward), counting every
@@ -28,11 +28,20 @@ PEAK_TFLOPS = {
 
 
 def forward_macs(config: T5Config, inputs_length: int, targets_length: int) -> int:
-    """Matmul multiply-adds of one forward pass over one inputs/targets sequence pair."""
+    """Matmul multiply-adds of one forward pass over one inputs/targets sequence pair.
+
+    Decoder-only models (Raffel et al. §3.2.1) run one stack of num_decoder_layers over the
+    inputs and targets concatenated, with logits at every position; the shared encoder-decoder
+    costs what the encoder-decoder costs (same computation, one parameter set).
+    """
     e, t = inputs_length, targets_length
     d, hk, ff = config.d_model, config.num_heads * config.d_kv, config.d_ff
     mlp_in = 2 if config.mlp == "gated-gelu" else 1  # wi_0 and wi_1 for gated-GELU
     mlp = (mlp_in + 1) * d * ff  # per position: wi (+ wi_1) and wo
+    if config.decoder_only:
+        s = e + t  # self-attention as an encoder layer's, over s x s (no causal halving)
+        stack = s * (4 * d * hk + mlp) + 2 * s * s * hk
+        return config.num_decoder_layers * stack + s * d * config.vocab_size
     # Encoder layer: q, k, v, o projections; scores q.k and weights.v over e x e.
     encoder = e * (4 * d * hk + mlp) + 2 * e * e * hk
     # Decoder layer: self-attention as above over t x t; cross-attention q and o on the

@@ -122,6 +122,11 @@ def _scales_decoder_output(hf_config: Mapping[str, Any]) -> bool:
 
 def config_to_hf(config: T5Config) -> dict[str, Any]:
     """The HF `config.json` fields describing `config` (T5ForConditionalGeneration)."""
+    if config.architecture != "encoder_decoder":
+        raise ValueError(
+            f"HF T5 checkpoints hold encoder-decoders only; architecture "
+            f"{config.architecture!r} has no HF T5 layout"
+        )
     return {
         "architectures": ["T5ForConditionalGeneration"],
         "model_type": "t5",
@@ -380,6 +385,7 @@ def export(config: T5Config, params: Mapping[str, Any], directory: str | os.Path
     """
     from safetensors.numpy import save_file
 
+    config_to_hf(config)  # refuses the architectures HF's T5 cannot hold, before any write
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     tensors = {}

@@ -186,6 +186,14 @@ def make_causal_mask(length: int) -> Array:
     return (idx[None, :] <= idx[:, None])[None, None]
 
 
+def make_prefix_mask(causal_attention: Array) -> Array:
+    """[b, l] (nonzero in the fully visible region) -> bool [b, 1, l, l]: query and key both in
+    it. A prefix LM's self-attention is this or causal (seqio's `decoder_causal_attention`, t5x
+    `make_decoder_mask`); packed rows add their segment mask on top."""
+    region = causal_attention > 0
+    return (region[:, :, None] & region[:, None, :])[:, None]
+
+
 def mask_to_bias(mask: Array) -> Array:
     """bool mask -> additive float32 bias: 0 where allowed, -1e10 where masked."""
     return jnp.where(mask, 0.0, MASK_VALUE).astype(jnp.float32)
@@ -323,16 +331,15 @@ class MultiHeadAttention(nn.Module):
     ) -> tuple[Array, Array]:
         """Decode mode. The first (init) pass sizes the cache from `key`: [b, max_length, h, v].
 
-        Afterwards each call brings one position ([b, 1, h, v]), writes it at `index` and returns
-        the whole cache; the caller's mask hides the slots past `index` (still zeros).
+        Afterwards each call brings q positions ([b, q, h, v]: one per step, or a decoder-only
+        model's whole prompt at once), writes them at `index`.. and returns the whole cache; the
+        caller's mask hides the slots not written yet (still zeros).
         """
         initialized = self.has_variable("cache", "cached_key")
         cached_key = self.variable("cache", "cached_key", jnp.zeros, key.shape, key.dtype)
         cached_value = self.variable("cache", "cached_value", jnp.zeros, value.shape, value.dtype)
         if not initialized:
             return key, value
-        if key.shape[1] != 1:
-            raise ValueError(f"a cached decode step takes one position, got {key.shape[1]}")
         if index is None:
             raise ValueError("a cached decode step needs decode_index")
         start = (0, index, 0, 0)
@@ -348,6 +355,7 @@ class Mlp(nn.Module):
     kind: str = "relu"  # or "gated-gelu"
     dtype: jnp.dtype = jnp.float32
     dropout_rate: float = 0.0
+    output_init: nn.initializers.Initializer = dense_kernel_init  # wo's; adapters start at zero
 
     @nn.compact
     def __call__(self, x: Array, deterministic: bool = True) -> Array:  # [b, l, d] -> [b, l, d]
@@ -361,7 +369,7 @@ class Mlp(nn.Module):
             raise ValueError(f"unknown MLP kind {self.kind!r}")
         hidden = nn.Dropout(self.dropout_rate, broadcast_dims=(-2,))(hidden, deterministic)
         hidden = nn.with_logical_constraint(hidden, ("batch", "length", "mlp"))  # [b, l, f]
-        return dense(x.shape[-1], ("mlp", "embed"), self.dtype, name="wo")(hidden)
+        return dense(x.shape[-1], ("mlp", "embed"), self.dtype, self.output_init, "wo")(hidden)
 
 
 class Embed(nn.Module):

@@ -27,7 +27,7 @@ from flax import linen as nn
 from jax.sharding import NamedSharding, PartitionSpec
 
 from c4forge.model.config import T5Config
-from c4forge.model.t5 import Transformer, abstract_params
+from c4forge.model.t5 import abstract_params, init_variables
 
 AXES = ("data", "model")
 MODES = ("data", "tensor", "fsdp")
@@ -217,6 +217,4 @@ def init_params(config: T5Config, rng: jax.Array, mesh: jax.sharding.Mesh, mode:
 
 def init_fn(config: T5Config, rng: jax.Array):
     """Unboxed parameters of `Transformer(config)` from `rng` (shapes do not depend on inputs)."""
-    tokens = jax.numpy.ones((1, 1), jax.numpy.int32)
-    variables = Transformer(config).init(rng, tokens, tokens, deterministic=True)
-    return nn.unbox(variables["params"])
+    return nn.unbox(init_variables(config, rng)["params"])

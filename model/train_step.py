@@ -29,7 +29,7 @@ import numpy as np
 import optax
 from flax import struct
 
-from c4forge.model import losses, partitioning
+from c4forge.model import finetune, losses, partitioning
 from c4forge.model.config import T5Config
 from c4forge.model.t5 import Transformer
 
@@ -46,6 +46,7 @@ MODEL_INPUTS = (
     "decoder_segment_ids",
     "encoder_positions",
     "decoder_positions",
+    "decoder_causal_attention",  # prefix LM (seqio's PrefixLMFeatureConverter)
 )
 
 
@@ -205,6 +206,7 @@ def train_step(
     loss_normalization: str | float = "sum",
     z_loss: float = 1e-4,
     accumulation_steps: int = 1,
+    trainable: Callable[[Array], Any] | None = None,
 ) -> tuple[TrainState, dict[str, Array]]:
     """One optimizer update on `batch` (feature-converter dict of int32 [batch, length]).
 
@@ -213,6 +215,9 @@ def train_step(
     the same masks. Metrics: loss and z_loss (normalised as the loss), weight_sum, accuracy
     (weighted), learning_rate (the rate of this update), grad_norm (after normalisation, before
     Adafactor) and step (the step this batch was trained at).
+
+    `trainable` (model/finetune.py: step -> tree of booleans) freezes parameters: they come out
+    bit-identical; None trains everything.
     """
     batch_size = batch["decoder_target_tokens"].shape[0]
     if accumulation_steps < 1 or batch_size % accumulation_steps:
@@ -245,8 +250,13 @@ def train_step(
         )
 
     grads = jax.tree_util.tree_map(lambda g: g / divisor, grads)
+    mask = None if trainable is None else trainable(state.step)
+    if mask is not None:
+        grads = finetune.drop_frozen_gradients(grads, mask)
     updates, opt_state = optimizer.update(grads, state.opt_state, state.params)
     params = optax.apply_updates(state.params, updates)
+    if mask is not None:
+        params = finetune.keep_frozen(params, state.params, mask)
     metrics = {
         "loss": loss / divisor,
         "z_loss": z / divisor,
@@ -300,8 +310,8 @@ def make_train_step(
 ) -> Callable[[TrainState, Batch, Array | None], tuple[TrainState, dict[str, Array]]]:
     """`train_step` jitted; with a mesh, state and batch shardings pinned in and out.
 
-    `options` are train_step's loss_normalization, z_loss and accumulation_steps. The state
-    is donated (updated in place) unless `donate=False`.
+    `options` are train_step's loss_normalization, z_loss, accumulation_steps and trainable.
+    The state is donated (updated in place) unless `donate=False`.
     """
     step = functools.partial(train_step, config=config, optimizer=optimizer, **options)
     donate_argnums = (0,) if donate else ()

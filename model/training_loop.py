@@ -29,7 +29,7 @@ from typing import Any
 import jax
 import numpy as np
 
-from c4forge.model import host_memory, partitioning, train_step
+from c4forge.model import finetune, host_memory, partitioning, train_step
 from c4forge.model.checkpoint import Checkpointer
 from c4forge.model.config import T5Config
 from c4forge.model.flops import mfu, peak_flops, training_flops_per_sequence
@@ -66,6 +66,9 @@ class TrainConfig:
     decode: str = "greedy"  # "greedy", "beam" or "sample"
     beam_size: int = 4
     peak_tflops: float = 0.0  # per device, for MFU; 0: from the device kind (none on CPU)
+    finetune: str = "all"  # "all", "adapters" or "gradual_unfreezing" (model/finetune.py)
+    unfreeze_every_steps: int = 0  # gradual_unfreezing's episode; 0: steps / blocks per stack
+    data_tokens: int = 0  # > 0: train on the first data_tokens source tokens, repeated (Table 9)
 
     def __post_init__(self):
         positive = (
@@ -83,7 +86,15 @@ class TrainConfig:
         for name in positive:
             if getattr(self, name) < 1:
                 raise ValueError(f"TrainConfig.{name} must be >= 1, got {getattr(self, name)}")
-        for name in ("eval_every", "eval_batches", "eval_examples", "learning_rate", "z_loss"):
+        for name in (
+            "eval_every",
+            "eval_batches",
+            "eval_examples",
+            "learning_rate",
+            "z_loss",
+            "unfreeze_every_steps",
+            "data_tokens",
+        ):
             if getattr(self, name) < 0:
                 raise ValueError(f"TrainConfig.{name} must be >= 0, got {getattr(self, name)}")
         if self.schedule not in train_step.SCHEDULES:
@@ -95,6 +106,11 @@ class TrainConfig:
             raise ValueError(
                 f"TrainConfig.partitioning must be one of {', '.join(partitioning.MODES)}; "
                 f"got {self.partitioning!r}"
+            )
+        if self.finetune not in finetune.STRATEGIES:
+            raise ValueError(
+                f"TrainConfig.finetune must be one of {', '.join(finetune.STRATEGIES)}; "
+                f"got {self.finetune!r}"
             )
         if self.decode not in DECODE_METHODS:
             raise ValueError(
@@ -183,9 +199,11 @@ class Trainer:
             config.schedule, config.learning_rate or None, config.warmup_steps
         )
         self._normalizer = normalization_value(config.loss_normalization)
+        every = config.unfreeze_every_steps or finetune.default_unfreeze_every(config.steps, model)
         options = {
             "loss_normalization": self._normalizer,
             "z_loss": config.z_loss,
+            "trainable": finetune.trainable_fn(model, config.finetune, every),
         }
         self._train_step = train_step.make_train_step(
             model,
@@ -211,7 +229,8 @@ class Trainer:
     # -- state ---------------------------------------------------------------------------
     def init_state(self, params: Any | None = None) -> TrainState:
         """Step 0: fresh parameters from the seed, or `params` (a tree of arrays, e.g. a
-        released checkpoint) with a fresh optimizer state. Both come out already sharded."""
+        released checkpoint) with a fresh optimizer state. Both come out already sharded.
+        Adapter parameters `params` lacks are initialised from the seed (model/finetune.py)."""
         if params is None:
             return train_step.init_state(
                 self.model,
@@ -220,6 +239,8 @@ class Trainer:
                 self.mesh,
                 self.config.partitioning,
             )
+        seed = jax.random.fold_in(jax.random.key(self.config.seed), 0)
+        params = finetune.add_adapters(self.model, params, seed)
         check_params(self.model, params)
         params = jax.device_put(params, self.shardings.params)
 

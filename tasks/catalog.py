@@ -4,8 +4,9 @@ Nothing is registered at import. `register()` adds, to seqio's registries:
 
 - C4 tasks over *our* corpus output (`c4forge corpus build`), when `c4=` is given:
   `c4_<config>_v<version>_<objective>`, e.g. `c4_en_v310_span_corruption`, for span_corruption,
-  iid_denoising, prefix_lm, deshuffling and full_lm (the unsupervised LM view), each declared
-  once as a `tasks.c4_tasks.C4TaskSpec` (T5's chain: rekey text -> targets, tokenize,
+  iid_denoising, prefix_lm, deshuffling and full_lm (the unsupervised LM view), and the T5
+  study's objectives (`STUDY_OBJECTIVES`: bert_style, span_corruption_r50, ..., ul2), each
+  declared once as a `tasks.c4_tasks.C4TaskSpec` (T5's chain: rekey text -> targets, tokenize,
   CacheDatasetPlaceholder, objective, append_eos_after_trim).
   Over a `multilingual` build (mC4; `tasks.c4_builds` tells the two apart from stats.json and
   the file names): the same objectives per language, `mc4_<language>_v<version>_<objective>`
@@ -46,6 +47,7 @@ from c4forge.tasks.catalog_flags import DEFAULT_VOCAB, catalog_settings
 __all__ = [
     "C4_OBJECTIVES",
     "DEFAULT_VOCAB",
+    "STUDY_OBJECTIVES",
     "CatalogConfig",
     "c4_task_name",
     "mc4_mixture_name",
@@ -58,6 +60,24 @@ __all__ = [
 ]
 
 C4_OBJECTIVES = ("span_corruption", "iid_denoising", "prefix_lm", "deshuffling", "full_lm")
+# The T5 study's objectives (Raffel et al. §3.3, Tables 4-7; docs/STUDY.md §3) and UL2's mixture
+# (`tasks.ul2`), as `objectives.parse` names them; registered over English C4 only (per mC4
+# language they would add thousands of tasks).
+STUDY_OBJECTIVES = (
+    "bert_style",
+    "mass_style",
+    "iid_drop_tokens",
+    "iid_denoising_r10",
+    "iid_denoising_r25",
+    "iid_denoising_r50",
+    "span_corruption_r10",
+    "span_corruption_r25",
+    "span_corruption_r50",
+    "span_corruption_s2",
+    "span_corruption_s5",
+    "span_corruption_s10",
+    "ul2",
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -165,11 +185,11 @@ def register_c4(config: CatalogConfig, vocabulary: seqio.Vocabulary) -> list[str
     if build.counts is not None:
         counts = {split: build.examples(split) for split in ("train", "validation")}
     names = []
-    for objective_name in C4_OBJECTIVES:
+    for objective_name in C4_OBJECTIVES + STUDY_OBJECTIVES:
         spec = c4_tasks.C4TaskSpec(
             name=c4_task_name(config.c4_config, config.c4_version, objective_name),
             split_patterns=patterns,
-            objective=obj.OBJECTIVES[objective_name](),
+            objective=obj.parse(objective_name),
             vocabulary=vocabulary,
             num_input_examples=counts,
             split_files={split: files[split] for split in patterns},

@@ -19,6 +19,15 @@ Both are then packed exactly as seqio's `EncDecFeatureConverter(pack=True)` pack
 TFRecord path equals `seqio.get_dataset(name, lengths, EncDecFeatureConverter(pack=True),
 shuffle=False, seed=seed)` batch for batch (tested).
 
+`data_tokens=N` trains on each task's first N source tokens only, repeated epoch after epoch (the
+T5 study's data-set size, `tasks.data_size`); a stream's state counts its epoch's source tokens.
+
+`features="lm"` or `"prefix_lm"` (a decoder-only model's `T5Config.feature_kind`) packs each
+example's inputs and targets concatenated instead, as seqio's `PrefixLMFeatureConverter` does
+(`tasks.packing`), into rows of inputs + targets length: equal to `seqio.get_dataset(name,
+lengths, PrefixLMFeatureConverter(pack=True, loss_on_targets_only=...))` batch for batch (tested;
+"lm" puts the loss on every token and has no `decoder_causal_attention`).
+
 Mixtures sample tasks with seqio's normalised rates (`Mixture.get_rate`) from a counter-keyed
 generator, so the choice for example k depends only on (seed, shard, k). Tasks repeat forever
 (the epoch enters the objective's seed); a task whose split is missing is left out, as seqio does.
@@ -36,8 +45,8 @@ import numpy as np
 import seqio
 
 from c4forge.corpus.records import decode_feature
-from c4forge.tasks import packing, registry, seqio_compat
-from c4forge.tasks.objectives import group_rng
+from c4forge.tasks import data_size, packing, registry, seqio_compat
+from c4forge.tasks.objectives import for_vocabulary, group_rng
 from c4forge.tasks.records import InterleavedReader
 
 _CHOICE_BLOCK = 4096
@@ -64,7 +73,14 @@ class RecordTaskStream:
     epoch)."""
 
     def __init__(
-        self, task: seqio.Task, spec: registry.RecordFeedSource, split, lengths, seed, shard
+        self,
+        task: seqio.Task,
+        spec: registry.RecordFeedSource,
+        split,
+        lengths,
+        seed,
+        shard,
+        data_tokens: int = 0,
     ):
         files = list(spec.files.get(split, ()))
         self.shard_index, self.shard_count = shard
@@ -75,21 +91,30 @@ class RecordTaskStream:
         self.files = files[self.shard_index :: self.shard_count]
         self.spec = spec
         self.lengths = lengths
-        if hasattr(spec.objective, "lengths"):  # impossible lengths: an error now, not mid-run
-            spec.objective.lengths(lengths)
         self.features = task.output_features
         self.vocab = self.features["targets"].vocabulary
+        # What the objective takes from the vocabulary (UL2's mode tokens), as the seqio path.
+        self.objective = for_vocabulary(spec.objective, self.vocab)
+        if hasattr(self.objective, "lengths"):  # impossible lengths: an error now, not mid-run
+            self.objective.lengths(lengths)
         # The objective runs where the task's chain runs it: right after the cache placeholder.
         self.seed = seed + seqio_compat.post_cache_seed_offset(task)
         self.reader = InterleavedReader(self.files)
+        # data_tokens: source tokens per epoch on this shard (tasks/data_size.py); 0: all.
+        self.name, self.cap = task.name, 0
+        if data_tokens:
+            self.cap = data_size.shard_share(data_tokens, self.shard_index, self.shard_count)
         self._state = {"epoch": 0, "group": 0, "offset": 0, "reader": self.reader.state()}
+        self._state["tokens"] = 0  # source tokens of this epoch before the current group
         self._examples: list[dict] | None = None
+        self._group_tokens = 0
 
     def state(self) -> dict:
         return copy.deepcopy(self._state)
 
     def restore(self, state: dict) -> None:
         self._state = copy.deepcopy(state)
+        self._state.setdefault("tokens", 0)  # states saved before data_tokens existed
         self.reader.restore(self._state["reader"])
         self._examples = None
 
@@ -102,17 +127,27 @@ class RecordTaskStream:
         return texts
 
     def _load_group(self) -> None:
-        texts = self._read_group()
-        if not texts:  # end of epoch: start the next one from the first file
-            self._state.update(epoch=self._state["epoch"] + 1, group=0)
+        capped = self.cap and self._state["tokens"] >= self.cap
+        texts = [] if capped else self._read_group()
+        if not texts:  # end of epoch (or of the capped data): start again from the first file
+            if self.cap and not capped:
+                raise ValueError(
+                    f"{self.name}: data_tokens asks for {self.cap} source tokens per epoch "
+                    f"(shard {self.shard_index} of {self.shard_count}) but its files hold "
+                    f"{self._state['tokens']}: lower data_tokens, or 0 for no cap"
+                )
+            self._state.update(epoch=self._state["epoch"] + 1, group=0, tokens=0)
             self.reader.restore(InterleavedReader(self.files).state())
             self._state["reader"] = self.reader.state()
             texts = self._read_group()
             if not texts:
                 raise ValueError(f"no documents in {self.files}")
         ids = self.vocab.tokenizer.encode([t.decode("utf-8") for t in texts], out_type=int)
+        if self.cap:
+            ids = data_size.take_tokens(ids, self.cap - self._state["tokens"])
+        self._group_tokens = sum(map(len, ids))
         # One conversion for the whole group, then views per document.
-        flat = np.fromiter(itertools.chain.from_iterable(ids), np.int32, sum(map(len, ids)))
+        flat = np.fromiter(itertools.chain.from_iterable(ids), np.int32, self._group_tokens)
         docs = np.split(flat, np.cumsum([len(d) for d in ids[:-1]]))
         st = self._state
         rng = group_rng(
@@ -122,7 +157,7 @@ class RecordTaskStream:
             shard_count=self.shard_count,
             epoch=st["epoch"],
         )
-        made = self.spec.objective.examples(docs, rng, self.lengths, self.vocab.vocab_size)
+        made = self.objective.examples(docs, rng, self.lengths, self.vocab.vocab_size)
         self._examples = [_finish(ex, self.features, self.lengths) for ex in made]
 
     def __next__(self) -> dict[str, np.ndarray]:
@@ -137,6 +172,7 @@ class RecordTaskStream:
                 return example
             # Next group: remember where the reader is, so a restore re-reads just that group.
             st.update(group=st["group"] + 1, offset=0, reader=self.reader.state())
+            st["tokens"] += self._group_tokens
             self._examples = None
 
 
@@ -171,10 +207,15 @@ class SeqioTaskStream:
         return {k: np.asarray(example[k], np.int32) for k in self.lengths}
 
 
-def _stream(task, split, lengths, seed, shard):
+def _stream(task, split, lengths, seed, shard, data_tokens=0):
     spec = registry.record_feed_source(task.name)
     if spec is not None and split in spec.files:
-        return RecordTaskStream(task, spec, split, lengths, seed, shard)
+        return RecordTaskStream(task, spec, split, lengths, seed, shard, data_tokens)
+    if data_tokens:  # its source tokens are not visible before its preprocessors
+        raise ValueError(
+            f"data_tokens caps tasks fed from their TFRecords (a RecordFeedSource); "
+            f"{task.name} has none: use data_tokens=0"
+        )
     return SeqioTaskStream(task, split, lengths, seed, shard)
 
 
@@ -193,7 +234,10 @@ class Feed(Iterator[dict[str, np.ndarray]]):
         split: str = "train",
         pack: bool = True,
         state: dict | None = None,
+        data_tokens: int = 0,
+        features: str = "encdec",  # T5Config.feature_kind: "encdec", "lm" or "prefix_lm"
     ):
+        packing.check_feature_kind(features)
         if not 0 <= shard_index < shard_count:
             raise ValueError(f"shard_index {shard_index} is not in [0, {shard_count})")
         if batch_size < 1:
@@ -207,6 +251,7 @@ class Feed(Iterator[dict[str, np.ndarray]]):
             "targets": int(feature_lengths["targets"]),
         }
         self.batch_size, self.pack, self.seed = batch_size, pack, seed
+        self.features = features
         self.shard = (shard_index, shard_count)
         tasks = list(provider.tasks) if isinstance(provider, seqio.Mixture) else [provider]
         rates = (
@@ -223,8 +268,11 @@ class Feed(Iterator[dict[str, np.ndarray]]):
         self.tasks = [t for t, _ in chosen]
         total = sum(r for _, r in chosen)
         self.probabilities = np.array([r / total for _, r in chosen])
-        self.streams = [_stream(t, split, self.lengths, seed, self.shard) for t in self.tasks]
-        self._window_size = max(self.lengths.values()) if pack else batch_size
+        self.streams = [
+            _stream(t, split, self.lengths, seed, self.shard, data_tokens) for t in self.tasks
+        ]
+        window = max(packing.packed_lengths(self.lengths, features).values())
+        self._window_size = window if pack else batch_size
         self._choices: tuple[int, np.ndarray] | None = None
         self.restore(
             state or {"examples": 0, "streams": [s.state() for s in self.streams], "rows_done": 0}
@@ -279,10 +327,7 @@ class Feed(Iterator[dict[str, np.ndarray]]):
             "streams": [s.state() for s in self.streams],
         }
         examples = [self._next_example() for _ in range(self._window_size)]
-        if self.pack:
-            self._rows = packing.pack_window(examples, self.lengths)
-        else:
-            self._rows = packing.pad_examples(examples, self.lengths)
+        self._rows = packing.rows_for(examples, self.lengths, self.pack, self.features)
         self._rows_done = 0
 
     def _take_rows(self, n: int) -> dict[str, np.ndarray]:
@@ -300,7 +345,7 @@ class Feed(Iterator[dict[str, np.ndarray]]):
             parts.append(part)
             have += len(part["targets"])
         rows = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
-        return packing.encdec_features(rows, self.pack)
+        return packing.model_features(rows, self.pack, self.features)
 
 
 def training_input(
@@ -308,6 +353,7 @@ def training_input(
 ) -> Feed:
     """The trainer's entry point: `Feed(name, feature_lengths, batch_size, **options)`.
 
-    options: shard_index, shard_count, seed, split, pack, state (see `Feed`).
+    options: shard_index, shard_count, seed, split, pack, state, data_tokens, features (see
+    `Feed`).
     """
     return Feed(name, feature_lengths, batch_size, **options)

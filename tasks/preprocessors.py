@@ -20,7 +20,7 @@ import numpy as np
 import seqio
 import tensorflow as tf
 
-from c4forge.tasks.objectives import group_rng
+from c4forge.tasks.objectives import for_vocabulary, group_rng
 from c4forge.tasks.seqio_compat import draw_map_seed
 
 
@@ -49,12 +49,13 @@ def objective_preprocessor(objective):
         sequence_length: Mapping[str, int],
         output_features: Mapping[str, seqio.Feature],
     ) -> tf.data.Dataset:
-        if hasattr(objective, "lengths"):  # length errors when the dataset is built, not mid-run
-            objective.lengths(sequence_length)
+        vocabulary = output_features["targets"].vocabulary
+        bound = for_vocabulary(objective, vocabulary)  # e.g. UL2's mode tokens, as text ids
+        if hasattr(bound, "lengths"):  # length errors when the dataset is built, not mid-run
+            bound.lengths(sequence_length)
         seed = draw_map_seed()
-        vocab_size = output_features["targets"].vocabulary.vocab_size
         lengths = dict(sequence_length)
-        run = _encode_group(objective, seed, lengths, vocab_size)
+        run = _encode_group(bound, seed, lengths, vocabulary.vocab_size)
         keys = objective.features
         groups = (
             dataset.map(lambda ex: tf.cast(ex["targets"], tf.int32))

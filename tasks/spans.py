@@ -19,6 +19,8 @@ Masks depend only on (length, density, mean span, seed): same seed, same mask.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 
@@ -29,15 +31,29 @@ def _lengths_after_corruption(
     extra_tokens_per_span_inputs: int,
     extra_tokens_per_span_targets: int,
 ) -> tuple[int, int]:
-    """(inputs, targets) lengths, EOS included, of `tokens_length` corrupted tokens."""
+    """(inputs, targets) lengths, EOS included, of `tokens_length` corrupted tokens.
+
+    The counts are those `random_spans_noise_mask` makes. T5's helper skips the mask's clipping
+    (at least 1 noise token and 1 span, at most length - 1 and one span per token of each
+    kind); they differ only where T5's own examples would overflow their inputs by a token
+    (e.g. mean span 64 over 22 noise tokens: T5 counts round(22 / 64) = 0 spans, the mask
+    makes 1).
+    """
     # Python's round: halves go to the even integer, as in T5's arithmetic.
-    num_noise = round(tokens_length * float(noise_density))
-    num_spans = round(num_noise / float(mean_noise_span_length))
+    num_noise = min(max(round(tokens_length * float(noise_density)), 1), tokens_length - 1)
+    num_spans = min(
+        max(round(num_noise / float(mean_noise_span_length)), 1),
+        num_noise,
+        tokens_length - num_noise,
+    )
     inputs = tokens_length - num_noise + num_spans * extra_tokens_per_span_inputs + 1
     targets = num_noise + num_spans * extra_tokens_per_span_targets + 1
     return inputs, targets
 
 
+# Pure in its arguments, and a linear search (~500 steps for UL2's mean span 64 at 50%), asked
+# for once per group of documents: remembered.
+@functools.lru_cache(maxsize=1024)
 def random_spans_helper(
     inputs_length: int,
     noise_density: float,
@@ -150,14 +166,30 @@ def random_spans_noise_masks(
     return np.cumsum(markers, axis=1) % 2 == 1
 
 
-def spans_to_sentinels_rows(tokens: np.ndarray, mask: np.ndarray, vocab_size: int) -> np.ndarray:
-    """`_spans_to_sentinels` on [rows, length] arrays whose rows all keep as many tokens."""
+def _sentinel_rows(tokens: np.ndarray, mask: np.ndarray, vocab_size: int):
+    """([rows, length] tokens with each run's first masked token -> its sentinel, [rows, length]
+    which of them to keep): `_spans_to_sentinels` before the kept tokens are gathered."""
     previous = np.zeros_like(mask)
     previous[:, 1:] = mask[:, :-1]
     first = mask & ~previous
-    values = np.where(first, vocab_size - np.cumsum(first, axis=1), tokens)
-    keep = ~(mask & previous)
+    # int32 counts: half the memory traffic of numpy's default int64 (at most `length` spans).
+    values = np.where(first, vocab_size - np.cumsum(first, axis=1, dtype=np.int32), tokens)
+    return values, ~(mask & previous)
+
+
+def spans_to_sentinels_rows(tokens: np.ndarray, mask: np.ndarray, vocab_size: int) -> np.ndarray:
+    """`_spans_to_sentinels` on [rows, length] arrays whose rows all keep as many tokens."""
+    values, keep = _sentinel_rows(tokens, mask, vocab_size)
     return values[keep].reshape(len(tokens), -1)
+
+
+def spans_to_sentinels_ragged(
+    tokens: np.ndarray, mask: np.ndarray, vocab_size: int
+) -> list[np.ndarray]:
+    """`_spans_to_sentinels` on [rows, length] arrays, one array per row (i.i.d. masks: the rows
+    keep different numbers of tokens)."""
+    values, keep = _sentinel_rows(tokens, mask, vocab_size)
+    return np.split(values[keep], np.cumsum(keep.sum(axis=1))[:-1])
 
 
 def _spans_to_sentinels(tokens: np.ndarray, mask: np.ndarray, vocab_size: int) -> np.ndarray:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from c4forge.cli import corpus_build, corpus_decontaminate, demo, tasks_cache, vocab_train
+from c4forge.cli import corpus_build, corpus_decontaminate, demo, study, tasks_cache, vocab_train
 from c4forge.cli import infer as infer_cli
 from c4forge.cli import main as cli
 from c4forge.cli import train as train_cli
@@ -26,6 +26,7 @@ COMMANDS = [
     ["eval"],
     ["infer"],
     ["demo"],
+    ["study"],
 ]
 PARSERS = {
     "corpus build": corpus_build.build_parser,
@@ -36,6 +37,7 @@ PARSERS = {
     "eval": lambda: infer_cli.build_parser("eval"),
     "infer": lambda: infer_cli.build_parser("infer"),
     "demo": demo.build_parser,
+    "study": study.build_parser,
 }
 
 
@@ -96,7 +98,7 @@ def test_unknown_flag_is_one_line_and_exit_2(command, capsys):
 def test_top_level_help_names_every_command(capsys):
     assert cli.main(["--help"]) == 0
     out = capsys.readouterr().out
-    for command in ("corpus", "vocab", "tasks", "model", "train", "eval", "infer", "demo"):
+    for command in ("corpus", "vocab", "tasks", "model", "train", "eval", "infer", "demo", "study"):
         assert f"    {command}" in out, command
     assert cli.main(["nonsense"]) == 2
 

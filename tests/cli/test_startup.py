@@ -29,6 +29,7 @@ HELP_COMMANDS = [
     ["eval"],
     ["infer"],
     ["demo"],
+    ["study"],
 ]
 HEAVY = ("tensorflow", "jax", "jaxlib", "apache_beam", "seqio", "torch")
 # What TensorFlow, absl, XLA and CUDA print at start-up on a CPU-only machine.

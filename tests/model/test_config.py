@@ -35,7 +35,7 @@ NAMES = ", ".join(PRESETS)
 KEYS = (
     "d_model, d_ff, num_encoder_layers, num_decoder_layers, num_heads, d_kv, mlp, "
     "tied_embeddings, dropout_rate, vocab_size, relative_buckets, relative_max_distance, dtype, "
-    "layer_norm_eps"
+    "layer_norm_eps, adapter_dim, architecture"
 )
 
 

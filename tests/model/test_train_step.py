@@ -160,7 +160,7 @@ def test_first_step_metrics_match_numpy(tiny):
 
     @jax.jit
     def forward(params, batch):
-        inputs = {k: batch[k] for k in train_step.MODEL_INPUTS}
+        inputs = {k: batch[k] for k in train_step.MODEL_INPUTS if k in batch}
         logits = Transformer(config).apply({"params": params}, **inputs)
         evaluate = functools.partial(train_step.eval_step, params, batch, config=config)
         return logits, evaluate(), evaluate(loss_normalization="per_token")

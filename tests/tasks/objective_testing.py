@@ -45,3 +45,26 @@ def merge_runs(inputs, targets, first_sentinel):
 
 def sentinels(ids, first_sentinel):
     return [t for t in np.asarray(ids).tolist() if t >= first_sentinel]
+
+
+def is_interleaving(a, b, c) -> bool:
+    """Whether `c` is `a` and `b` interleaved, each kept in order (dynamic programming: ok[j]
+    says whether c[: i + j] interleaves a[:i] and b[:j], for the current i)."""
+    a, b, c = (np.asarray(x).tolist() for x in (a, b, c))
+    if len(a) + len(b) != len(c):
+        return False
+    ok = [True] * (len(b) + 1)
+    for j in range(1, len(b) + 1):
+        ok[j] = ok[j - 1] and b[j - 1] == c[j - 1]
+    for i in range(1, len(a) + 1):
+        ok[0] = ok[0] and a[i - 1] == c[i - 1]
+        for j in range(1, len(b) + 1):
+            ok[j] = (ok[j] and a[i - 1] == c[i + j - 1]) or (ok[j - 1] and b[j - 1] == c[i + j - 1])
+    return ok[len(b)]
+
+
+def assert_binomial(count: int, n: int, p: float, z: float = 4.5) -> None:
+    """`count` successes of `n` trials of probability `p`, within z standard deviations of the
+    mean (z = 4.5: a false alarm about once in 150,000 runs; the seeds are fixed anyway)."""
+    sd = (n * p * (1 - p)) ** 0.5
+    assert abs(count - n * p) <= z * sd, (count, n * p, sd)

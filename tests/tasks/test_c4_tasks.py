@@ -67,6 +67,8 @@ def test_c4_task_names(c4_tasks):
         "c4_en_v310_prefix_lm",
         "c4_en_v310_deshuffling",
         "c4_en_v310_full_lm",
+        # The T5 study's objectives (their names: tests/tasks/test_study_objectives.py).
+        *(f"c4_en_v310_{o}" for o in catalog.STUDY_OBJECTIVES),
     ]
 
 

@@ -101,7 +101,7 @@ def test_tasks_show_unknown_name(fresh, spm_model, c4_dir):
     assert code == 2
     assert err.strip() == (
         "c4forge tasks: error: unknown task or mixture 'c4_en_v310_span_corupt'; did you mean "
-        "c4_en_v310_span_corruption, c4_en_v310_sample_mix, c4_en_v310_prefix_lm?"
+        "c4_en_v310_span_corruption, c4_en_v310_span_corruption_s5, c4_en_v310_span_corruption_s2?"
     )
 
 

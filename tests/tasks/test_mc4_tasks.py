@@ -230,7 +230,10 @@ def test_english_builds_keep_their_names(fresh, tmp_path, mc4_vocab):
     build = _english_build(tmp_path / "en")
     names = _register(build, mc4_vocab)
     assert names == [
-        *(catalog.c4_task_name("en", "3.1.0", o) for o in catalog.C4_OBJECTIVES),
+        *(
+            catalog.c4_task_name("en", "3.1.0", o)
+            for o in catalog.C4_OBJECTIVES + catalog.STUDY_OBJECTIVES
+        ),
         "c4_en_v310_mix",  # T5's en_mix, over English C4 only
     ]
     task = seqio.TaskRegistry.get("c4_en_v310_span_corruption")
