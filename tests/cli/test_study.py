@@ -407,11 +407,18 @@ class _Killed(Exception):
 
 @pytest.fixture
 def fresh_catalog():
-    from c4forge.tasks import catalog
+    import seqio
 
-    catalog.unregister_all()
+    from c4forge.tasks import catalog, registry
+
+    def forget():
+        catalog.unregister_all()
+        # The mixing cells' mixtures (`<c4 task>_study_<cell>`) are the study's, not the catalog's.
+        registry.unregister(*(n for n in seqio.MixtureRegistry.names() if "_study_" in n))
+
+    forget()
     yield
-    catalog.unregister_all()
+    forget()
 
 
 def _mtimes(directory: Path) -> dict[str, int]:
