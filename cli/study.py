@@ -30,6 +30,7 @@ from c4forge.cli.common import (
     parse_or_help,
 )
 from c4forge.model import study as grid
+from c4forge.model import study_results
 
 DEFAULT_MODEL = "t5.1.1-mini"
 DEFAULT_LAYERS = 2  # with the default model: even, so the architectures' half depth exists
@@ -317,7 +318,7 @@ def run(args: argparse.Namespace, stages: grid.Runner | None = None) -> dict:
         seconds = time.perf_counter() - started
         done = f"ran {', '.join(ran)}" if ran else "already finished"
         print(f"[study {number}/{len(chosen)}] {name}: {done} in {seconds:.1f} s", flush=True)
-        paths = grid.write_results(study, plans, scale, where.out)
+        paths = study_results.write_results(study, plans, scale, where.out)
     if paths:
         print(f"\nresults: {paths['md']}, {paths['csv']}, {paths['png']}", flush=True)
         with open(paths["md"]) as f:

@@ -19,7 +19,7 @@ import pytest
 
 from c4forge.cli import main as cli
 from c4forge.cli import study as study_cli
-from c4forge.model import paper_scores
+from c4forge.model import paper_scores, study_results
 from c4forge.model import study as grid
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -178,9 +178,9 @@ def test_paper_columns_of_our_tasks():
     assert column("toy_copy") is None
     results = {"glue_cola_v002": {"matthews_corrcoef": 40.0}, "glue_mrpc_v002": {
         "accuracy": 80.0, "f1": 90.0}, "sample_qa": {"em": 30.0, "f1": 41.0}}  # fmt: skip
-    assert grid.our_score(results, "GLUE") == (40.0 + 85.0) / 2  # subtask means, averaged
-    assert grid.our_score(results, "SQuAD") == 30.0
-    assert grid.our_score(results, "EnDe") is None
+    assert study_results.our_score(results, "GLUE") == (40.0 + 85.0) / 2  # subtask means, averaged
+    assert study_results.our_score(results, "SQuAD") == 30.0
+    assert study_results.our_score(results, "EnDe") is None
 
 
 # STUDY.md heads Tables 2 and 9 with column names where the others carry their number.
