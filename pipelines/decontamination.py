@@ -33,7 +33,6 @@ import collections
 import contextlib
 import json
 import os
-import threading
 from collections.abc import Iterable, Iterator, Mapping
 
 import apache_beam as beam
@@ -46,6 +45,7 @@ from c4forge.corpus.decontamination import (
     find_contamination_batch,
 )
 from c4forge.corpus.page import Page
+from c4forge.pipelines import per_process
 from c4forge.pipelines.transforms import REJECTS, _Counters, reject_record
 
 NAMESPACE = versions.DECONTAMINATION
@@ -96,16 +96,9 @@ def index_file(index: EvalIndex, output: str, write: bool = True) -> Iterator[st
             os.rmdir(os.path.dirname(path))
 
 
-_LOADED: dict[str, EvalIndex] = {}
-_LOAD_LOCK = threading.Lock()
-
-
 def _shared_index(path: str) -> EvalIndex:
     """The index at `path`, read once per process (DoFn instances of one worker share it)."""
-    with _LOAD_LOCK:
-        if path not in _LOADED:
-            _LOADED[path] = read_index(path)
-        return _LOADED[path]
+    return per_process.shared("eval_index", path, lambda: read_index(path))
 
 
 # --- the stage -----------------------------------------------------------------------------------

@@ -22,8 +22,7 @@ from apache_beam.utils.windowed_value import WindowedValue
 
 from c4forge.corpus import dedup, versions
 from c4forge.corpus.page import Page
-from c4forge.corpus.sentences import SentenceCounter
-from c4forge.pipelines import wire
+from c4forge.pipelines import per_process, wire
 from c4forge.pipelines.transforms import REJECTS, _StageFn
 
 DEFAULT_PARTITIONS = 16  # also the fewest: every worker of a small local build gets groups
@@ -245,7 +244,7 @@ class _RemoveLinesFn(_StageFn):
         super().setup()
         # Punkt only where pages need a sentence minimum after dedup (not mC4, min 0).
         self.sentences = (
-            SentenceCounter.from_tables(self.punkt_tables) if self.min_num_sentences else None
+            per_process.sentence_counter(self.punkt_tables) if self.min_num_sentences else None
         )
 
     def process(self, element):

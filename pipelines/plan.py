@@ -43,18 +43,18 @@ class MeasuredRate:
 # THE MEASURED RATES: the one table to update.
 # Source: `bench/bench_beam.py` (BENCHMARKS.md "The Beam job at crawl scale"): C4 `en` 3.1.0 on
 # 298 MB of crawl_sample text, default runner (DirectRunner, multi-processing, 2 cores), run of
-# 2026-12-06: 61.7 CPU-s with workers = 4.83 MB/CPU-s; 315.5 MB through shuffles = 1.06 bytes
+# 2026-12-06: 46.8 CPU-s with workers = 6.37 MB/CPU-s; 294.3 MB through shuffles = 0.99 bytes
 # per text byte. Only `en` is measured end to end: the other English configs take its figures,
 # mC4 the rate of `bench/bench_mc4.py`'s Beam pipeline (5.15 MB/CPU-s, in-memory runner) and
 # en's shuffle ratio. read_share: the read stage's wall time over the processing time, on a
 # 40 MB crawl_sample (8 files, 2 cores): en 0.085-0.134, en.noclean 0.21, multilingual 0.10.
 RATES: dict[str, MeasuredRate] = {
-    "en": MeasuredRate(4.83, 1.06, 0.11),
-    "en.noblocklist": MeasuredRate(4.83, 1.06, 0.11),
-    "realnewslike": MeasuredRate(4.83, 1.06, 0.11),
-    "webtextlike": MeasuredRate(4.83, 1.06, 0.11),
-    "en.noclean": MeasuredRate(4.83, 1.06, 0.21),
-    "multilingual": MeasuredRate(5.15, 1.06, 0.10),
+    "en": MeasuredRate(6.37, 0.99, 0.11),
+    "en.noblocklist": MeasuredRate(6.37, 0.99, 0.11),
+    "realnewslike": MeasuredRate(6.37, 0.99, 0.11),
+    "webtextlike": MeasuredRate(6.37, 0.99, 0.11),
+    "en.noclean": MeasuredRate(6.37, 0.99, 0.21),
+    "multilingual": MeasuredRate(5.15, 0.99, 0.10),
 }
 RATES_SOURCE = "en measured by bench/bench_beam.py (BENCHMARKS.md); other configs take en's"
 # ============================================================================================

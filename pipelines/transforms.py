@@ -19,16 +19,14 @@ from apache_beam.metrics import Metrics
 from c4forge.corpus import badwords as badwords_lib
 from c4forge.corpus import versions
 from c4forge.corpus.clean import CleanConfig, clean_page
-from c4forge.corpus.langid import EnglishDetector
 from c4forge.corpus.length import check_length
 from c4forge.corpus.page import Page
 from c4forge.corpus.paragraphs import check_paragraphs
-from c4forge.corpus.sentences import SentenceCounter
 from c4forge.corpus.urls import RealnewsDomains, language_split_of, split_of
 from c4forge.corpus.verdict import Reason, Verdict, drop, keep, reason_name, verdict_counters
 from c4forge.corpus.versions import VersionRules
 from c4forge.corpus.wet import DEFAULT_MAX_PAGE_CHARS, split_wet_stream
-from c4forge.pipelines import progress, report  # report: our measurement counters' namespaces
+from c4forge.pipelines import per_process, progress, report
 
 REJECTS = "rejects"
 
@@ -292,7 +290,7 @@ class _CleanFn(_StageFn):
 
     def setup(self) -> None:
         super().setup()
-        self.sentences = SentenceCounter.from_tables(self.punkt_tables)
+        self.sentences = per_process.sentence_counter(self.punkt_tables)
         self.badword_line_re = (
             badwords_lib.compile_badwords(self.badwords, versions.BadwordsRule.LINE_UNESCAPED)
             if self.badwords
@@ -325,7 +323,7 @@ class _EnglishFn(_StageFn):
 
     def setup(self) -> None:
         super().setup()
-        self.detector = EnglishDetector()
+        self.detector = per_process.english_detector()
 
     def start_bundle(self) -> None:
         self.buffer: list = []

@@ -77,8 +77,8 @@ def test_dry_run_prints_the_plan_and_reads_no_page(shared_data, tmp_path, capsys
         "notes": [],
     }
     assert f"3 WET files, {stored / 1e3:.1f} kB stored" in text
-    assert got["cpu_hours"] == pytest.approx(_text_bytes(WET) / 1e6 / 4.83 / 3600)
-    assert got["shuffle_bytes"] == round(_text_bytes(WET) * 1.06)
+    assert got["cpu_hours"] == pytest.approx(_text_bytes(WET) / 1e6 / 6.37 / 3600)
+    assert got["shuffle_bytes"] == round(_text_bytes(WET) * 0.99)
     assert got["local_cores"] == 2
     assert got["local_hours"] == pytest.approx(got["cpu_hours"] / 2)
     assert (got["machine_type"], got["workers"]) == ("n1-standard-1", 1)
@@ -94,9 +94,9 @@ def test_plan_of_a_crawl(capsys):
     assert got["inputs"]["files"] == files
     assert got["inputs"]["stored_bytes"] == files * round(7.62 * 2**40 / 64_000)
     assert got["inputs"]["text_bytes"] == text
-    cpu_hours = text / 1e6 / 4.83 / 3600  # ~1,006 CPU-hours: 17.5 TB of text at 4.83 MB/CPU-s
+    cpu_hours = text / 1e6 / 6.37 / 3600  # ~763 CPU-hours: 17.5 TB of text at 6.37 MB/CPU-s
     assert got["cpu_hours"] == pytest.approx(cpu_hours)
-    assert 1000 < cpu_hours < 1100
+    assert 700 < cpu_hours < 800
     worker_hours = cpu_hours / (2 * 0.8)
     assert got["workers"] == math.ceil(worker_hours / 6)
     assert (got["vcpus"], got["memory_gb"], got["local_cores"]) == (2, 7.5, None)
@@ -104,7 +104,7 @@ def test_plan_of_a_crawl(capsys):
     cost = (
         worker_hours * 2 * prices["vcpu_hour"]
         + worker_hours * 7.5 * prices["memory_gb_hour"]
-        + text * 1.06 / 1e9 * prices["shuffle_gb"]
+        + text * 0.99 / 1e9 * prices["shuffle_gb"]
         + worker_hours * 25 * prices["disk_gb_hour"]
     )
     assert got["example_cost_usd"] == pytest.approx(cost)
