@@ -144,7 +144,7 @@ def _check_overrides(items: list[str]) -> None:
     from c4forge.cli import train as train_cli
 
     try:
-        model, train = train_cli._split_overrides(items)
+        model, train = train_cli.split_overrides(items)
     except ValueError as e:  # a malformed KEY=VALUE
         raise UsageError(str(e)) from None
     taken = sorted((set(model) | set(train)) & _STUDY_SET)
@@ -266,11 +266,13 @@ def list_cells(args: argparse.Namespace, out=None) -> None:
     out = out or sys.stdout
     study, scale = study_of(args), scale_of(args)
     factor = study.factor.replace("_", " ")
+    if study.crossed is not None:
+        factor += f", crossed with the {study.crossed.replace('_', ' ')}"
     print(f"c4forge study {study.name}: {study.source}; varies the {factor}", file=out)
     rows = []
     for cell in study.cells:
         try:
-            setting = grid.describe(cell, study.factor, scale)
+            setting = grid.setting(cell, study, scale)
             inputs, targets = grid.run_lengths(cell, scale)
             lengths = f"{inputs}/{targets}"
         except ValueError as e:

@@ -93,7 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
 # Settings.
 
 
-def _split_overrides(items: list[str]) -> tuple[dict, dict]:
+def split_overrides(items: list[str]) -> tuple[dict, dict]:
+    """--set KEY=VALUE items as (model changes, training changes); an unknown key is a
+    `UsageError` naming every setting (`c4forge study` checks its --set with this too)."""
     from c4forge.model.config import T5Config, field_types, parse_assignments
     from c4forge.model.training_loop import TrainConfig
 
@@ -134,7 +136,7 @@ def resolve(args: argparse.Namespace) -> dict:
 
     if not args.mixture:
         raise UsageError("--mixture is required (see `c4forge tasks list`)")
-    model_changes, train_changes = _split_overrides(args.overrides)
+    model_changes, train_changes = split_overrides(args.overrides)
     train = TrainConfig()
     if args.init_from:
         if args.model:

@@ -32,12 +32,15 @@ def forward_macs(config: T5Config, inputs_length: int, targets_length: int) -> i
 
     Decoder-only models (Raffel et al. §3.2.1) run one stack of num_decoder_layers over the
     inputs and targets concatenated, with logits at every position; the shared encoder-decoder
-    costs what the encoder-decoder costs (same computation, one parameter set).
+    costs what the encoder-decoder costs (same computation, one parameter set). Adapter layers
+    (`adapter_dim` > 0) count as the MLPs they are.
     """
     e, t = inputs_length, targets_length
     d, hk, ff = config.d_model, config.num_heads * config.d_kv, config.d_ff
     mlp_in = 2 if config.mlp == "gated-gelu" else 1  # wi_0 and wi_1 for gated-GELU
-    mlp = (mlp_in + 1) * d * ff  # per position: wi (+ wi_1) and wo
+    # per position: wi (+ wi_1) and wo; with adapters (model/finetune.py), the adapter's own
+    # relu MLP of inner size adapter_dim after every MLP block (Table 10's models)
+    mlp = (mlp_in + 1) * d * ff + 2 * d * config.adapter_dim
     if config.decoder_only:
         s = e + t  # self-attention as an encoder layer's, over s x s (no causal halving)
         stack = s * (4 * d * hk + mlp) + 2 * s * s * hk

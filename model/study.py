@@ -101,9 +101,11 @@ def _cell(name: str, table: str, label: str, **change) -> Cell:
 @dataclasses.dataclass(frozen=True)
 class Study:
     name: str
-    factor: str  # the one factor its cells vary (FACTORS)
+    factor: str  # the factor its cells vary (FACTORS)
     source: str  # where the paper has it
     cells: tuple[Cell, ...]  # the baseline first, then the paper's order
+    # A second factor of the paper's table, crossed with the first (Table 2: the objective).
+    crossed: str | None = None
 
     def cell(self, name: str) -> Cell:
         for cell in self.cells:
@@ -137,14 +139,26 @@ def _studies() -> dict[str, Study]:
             _cell("span_5", "Table 7", "5", objective="span_corruption_s5"),
             _cell("span_10", "Table 7", "10", objective="span_corruption_s10"),
         )),
-        Study("architectures", "architecture", "§3.2, Table 2 (denoising objective)", (
+        # Table 2 crosses the architectures with two objectives: denoising (the baseline's) and
+        # "LM", the prefix LM objective (§3.2.3), which the decoder-only LM learns whole, inputs
+        # and targets as one text (tasks/packing.py's LM features).
+        Study("architectures", "architecture", "§3.2, Table 2", (
             _cell("encoder_decoder", t2, "Encoder-decoder, Denoising"),
             _cell("shared_encoder_decoder", t2, "Enc-dec, shared, Denoising",
                   architecture="shared_encoder_decoder"),
             _cell("half_depth", t2, "Enc-dec, 6 layers, Denoising", architecture="half_depth"),
             _cell("decoder_only", t2, "Language model, Denoising", architecture="decoder_only"),
             _cell("prefix_lm", t2, "Prefix LM, Denoising", architecture="prefix_lm"),
-        )),
+            _cell("encoder_decoder_lm", t2, "Encoder-decoder, LM", objective="prefix_lm"),
+            _cell("shared_encoder_decoder_lm", t2, "Enc-dec, shared, LM",
+                  architecture="shared_encoder_decoder", objective="prefix_lm"),
+            _cell("half_depth_lm", t2, "Enc-dec, 6 layers, LM", architecture="half_depth",
+                  objective="prefix_lm"),
+            _cell("decoder_only_lm", t2, "Language model, LM", architecture="decoder_only",
+                  objective="prefix_lm"),
+            _cell("prefix_lm_lm", t2, "Prefix LM, LM", architecture="prefix_lm",
+                  objective="prefix_lm"),
+        ), crossed="objective"),
         Study("data-size", "data_size", "§3.4.2, Table 9", (
             _cell("full", t9, "Full data set"),
             *(_cell(f"repeat_{r}", t9, f"2^{e}", data_repeats=r)
@@ -302,7 +316,7 @@ class CellPlan:
     study: str
     cell: Cell
     directory: str
-    setting: str  # the value of the study's factor, in words
+    setting: str  # the cell's row in words (`setting`)
     lengths: tuple[int, int]  # pre-training's (multi-task: the run's) inputs, targets
     stages: tuple[Stage, ...]
 
@@ -368,8 +382,17 @@ def _model_sets(cell: Cell, scale: Scale, vocab_size: int) -> dict[str, object]:
     }
 
 
+def setting(cell: Cell, study: Study, scale: Scale, vocab_size: int = 32128) -> str:
+    """The cell's row in words (the table's "setting" column): its value of the study's factor
+    and, in a crossed study, of the second factor."""
+    words = describe(cell, study.factor, scale, vocab_size)
+    if study.crossed is not None:
+        words += f"; {study.crossed.replace('_', ' ')} {describe(cell, study.crossed, scale)}"
+    return words
+
+
 def describe(cell: Cell, factor: str, scale: Scale, vocab_size: int = 32128) -> str:
-    """The value of `factor` in `cell`, in words (the table's "setting" column)."""
+    """The value of `factor` in `cell`, in words."""
     if factor == "objective":
         return cell.objective
     if factor == "architecture":
@@ -456,8 +479,8 @@ def plan_cells(study: Study, scale: Scale, where: Where) -> list[CellPlan]:
             "--examples", str(scale.eval_examples), "--output", output,
             "--max-length", str(scale.targets_length),
         )))  # fmt: skip
-        setting = describe(cell, study.factor, scale, where.vocab_size)
-        plans.append(CellPlan(study.name, cell, directory, setting, lengths, tuple(stages)))
+        words = setting(cell, study, scale, where.vocab_size)
+        plans.append(CellPlan(study.name, cell, directory, words, lengths, tuple(stages)))
     return plans
 
 

@@ -113,6 +113,13 @@ def _text(value: object) -> str:
     return str(value).replace("|", "\\|")
 
 
+def _varied(study: Study) -> str:
+    factor = study.factor.replace("_", " ")
+    if study.crossed is None:
+        return factor
+    return f"{factor}, crossed with the {study.crossed.replace('_', ' ')}"
+
+
 def markdown(study: Study, scale: Scale, header, body, column: str | None) -> str:
     from c4forge.model.paper_scores import BASELINE_SD, COLUMN_METRICS, COLUMNS
 
@@ -120,7 +127,7 @@ def markdown(study: Study, scale: Scale, header, body, column: str | None) -> st
     lines = [
         f"# c4forge study {study.name}: {study.source}",
         "",
-        f"Varies the {study.factor.replace('_', ' ')}; everything else is the baseline's. Ours: "
+        f"Varies the {_varied(study)}; everything else is the baseline's. Ours: "
         f"{scale.model}{layers}, {scale.steps} pre-training + {scale.finetune_steps} "
         f"fine-tuning steps (constant learning rate {scale.finetune_learning_rate or 0.001:g}) "
         f"of {scale.batch} rows, inputs {scale.inputs_length} tokens, "

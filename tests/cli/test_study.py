@@ -45,11 +45,13 @@ def test_every_cell_differs_from_the_baseline_in_the_studys_factor_alone(name):
     first, *others = study.cells
     assert first.factors() == baseline, "each study starts with the baseline cell"
     assert others
+    varied = [study.factor] if study.crossed is None else [study.factor, study.crossed]
     seen = set()
     for cell in others:
         changed = [f for f in grid.FACTORS if cell.factors()[f] != baseline[f]]
-        assert changed == [study.factor], (cell.name, changed)
-        seen.add(repr(cell.factors()[study.factor]))
+        assert changed, cell.name
+        assert set(changed) <= set(varied), (cell.name, changed)
+        seen.add(repr([cell.factors()[f] for f in varied]))
     assert len(seen) == len(others), "no two cells of a study are the same run"
     assert len({c.name for c in study.cells}) == len(study.cells)
 
@@ -72,9 +74,13 @@ def test_the_studies_are_the_papers_tables():
         "iid_denoising", "span_corruption_s2", "span_corruption", "span_corruption_s5",
         "span_corruption_s10",
     ]  # fmt: skip
-    assert [c.architecture for c in grid.STUDIES["architectures"].cells] == [
-        "encoder_decoder", "shared_encoder_decoder", "half_depth", "decoder_only", "prefix_lm"
-    ]  # fmt: skip
+    architectures = ["encoder_decoder", "shared_encoder_decoder", "half_depth", "decoder_only",
+                     "prefix_lm"]  # fmt: skip
+    table2 = [(c.architecture, c.objective) for c in grid.STUDIES["architectures"].cells]
+    assert table2 == [(a, "iid_denoising") for a in architectures] + [
+        (a, "prefix_lm") for a in architectures
+    ]
+    assert grid.STUDIES["architectures"].crossed == "objective"
     assert [c.data_repeats for c in grid.STUDIES["data-size"].cells] == [0, 64, 256, 1024, 4096]
     tuning = [(c.fine_tuning, c.adapter_dim) for c in grid.STUDIES["fine-tuning"].cells]
     assert tuning == [
@@ -305,7 +311,19 @@ def test_half_depth_and_decoder_only_cells():
     lm = plans["decoder_only"].stages[0].argv
     assert "architecture=decoder_only" in lm
     assert "num_encoder_layers=0" in lm
-    assert plans["half_depth"].setting == "half_depth (1+1 layers; params P, cost M/2)"
+    assert plans["half_depth"].setting == (
+        "half_depth (1+1 layers; params P, cost M/2); objective iid_denoising"
+    )
+    # Table 2's "LM" rows: the prefix LM objective, learnt whole by the decoder-only LM
+    assert plans["half_depth_lm"].setting == (
+        "half_depth (1+1 layers; params P, cost M/2); objective prefix_lm"
+    )
+    for name in ("encoder_decoder_lm", "decoder_only_lm", "prefix_lm_lm"):
+        argv = plans[name].stages[0].argv
+        assert argv[argv.index("--mixture") + 1] == "c4_en_v310_prefix_lm", name
+    assert "architecture=decoder_only" in plans["decoder_only_lm"].stages[0].argv
+    assert "architecture=prefix_lm" in plans["prefix_lm_lm"].stages[0].argv
+    assert len({p.stages[0].path for p in plans.values()}) == 10, "ten pre-trainings"
     with pytest.raises(ValueError, match="even number of layers"):
         grid.plan_cells(grid.STUDIES["architectures"], _scale(layers=3), _where(Path("/tmp")))
 
@@ -390,11 +408,15 @@ def test_list_prints_every_cell_with_its_setting_and_paper_row(capsys):
     assert _call(["study", "architectures", "--list"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("c4forge study architectures: §3.2, Table 2")
-    assert len(lines) == 1 + 5
+    assert lines[0].endswith("varies the architecture, crossed with the objective")
+    assert len(lines) == 1 + 10
     assert lines[3].split() == [
-        "half_depth", "half_depth", "(1+1", "layers;", "params", "P,", "cost", "M/2)", "128/48",
-        "Table", "2:", "Enc-dec,", "6", "layers,", "Denoising",
+        "half_depth", "half_depth", "(1+1", "layers;", "params", "P,", "cost", "M/2);",
+        "objective", "iid_denoising", "128/48", "Table", "2:", "Enc-dec,", "6", "layers,",
+        "Denoising",
     ]  # fmt: skip
+    assert lines[9].split()[0] == "decoder_only_lm"
+    assert lines[9].endswith("128/128  Table 2: Language model, LM")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -38,3 +38,32 @@ def test_peaks_and_mfu():
     # nanoT5's anchor: 97.4 TFLOP/s on one A100 is 31.2 % MFU
     assert mfu(97.4e12, peak_flops("A100"), 1) == pytest.approx(0.312, abs=1e-3)
     assert mfu(1e12, None, 1) is None
+
+
+@pytest.mark.parametrize("architecture", ["encoder_decoder", "prefix_lm"])
+def test_adapters_count_as_the_matmuls_they_add(architecture):
+    """Each adapter's matmuls are one multiply-add per weight per position it runs on: the
+    adapter weights (from the parameter tree's shapes, not from flops.py) times the positions
+    of the stack they sit in, x6 for a training step."""
+    import dataclasses
+
+    import jax
+
+    from c4forge.model.config import study_architecture
+    from c4forge.model.t5 import abstract_params
+
+    base = study_architecture(preset("t5-tiny"), architecture)
+    adapted = dataclasses.replace(base, adapter_dim=24)
+    weights = {"encoder": 0, "decoder": 0}
+    for path, leaf in jax.tree_util.tree_leaves_with_path(abstract_params(adapted)):
+        keys = [getattr(k, "key", None) for k in path]
+        if "adapter" in keys and len(leaf.shape) == 2:  # wi [d, 24] and wo [24, d]
+            weights["encoder" if "encoder" in keys else "decoder"] += leaf.shape[0] * leaf.shape[1]
+    assert weights["decoder"] == base.num_decoder_layers * 2 * base.d_model * 24
+    e, t = 64, 16
+    positions = {"encoder": e, "decoder": t} if not base.decoder_only else {"decoder": e + t}
+    added = sum(weights[stack] * n for stack, n in positions.items())
+    assert (
+        training_flops_per_sequence(adapted, e, t) - training_flops_per_sequence(base, e, t)
+        == 6 * added
+    )
