@@ -7,7 +7,7 @@ c4forge study architectures --c4 out/c4 --vocab vocab/ --model t5.1.1-base \\
 c4forge study fine-tuning --list                                     # the cells and settings
 
 NAME: objectives, corruption-rate, span-length, architectures, data-size, fine-tuning, mixing
-(model/study.py has the grids). Every cell is a normal run directory,
+(model/study_grid.py has the grids, model/study.py the runs). Every cell is a normal run directory,
 OUT/<study>/<cell>/{pretrain,finetune}, through `c4forge train`'s and `c4forge eval`'s own entry
 points in this process; a rerun continues with what is unfinished. After each cell,
 OUT/<study>/results.{md,csv,png} hold the finished cells beside the paper's rows
@@ -29,7 +29,8 @@ from c4forge.cli.common import (
     parse_lengths,
     parse_or_help,
 )
-from c4forge.model import study as grid
+from c4forge.model import study as runs
+from c4forge.model import study_grid as grid
 from c4forge.model import study_results
 
 DEFAULT_MODEL = "t5.1.1-mini"
@@ -134,7 +135,7 @@ def scale_of(args: argparse.Namespace) -> grid.Scale:
 # What the study sets itself, per cell or for the whole grid: not a user's --set.
 _STUDY_SET = {
     "architecture", "num_encoder_layers", "num_decoder_layers", "vocab_size",
-    "steps", "batch_size", "inputs_length", "targets_length", *grid.TRAIN_KEYS.values(),
+    "steps", "batch_size", "inputs_length", "targets_length", *runs.TRAIN_KEYS.values(),
 }  # fmt: skip
 
 
@@ -192,7 +193,7 @@ def register_catalog(argv: list[str]) -> dict:
     return settings
 
 
-def where_of(args: argparse.Namespace, study: grid.Study, cells: list[grid.Cell]) -> grid.Where:
+def where_of(args: argparse.Namespace, study: grid.Study, cells: list[grid.Cell]) -> runs.Where:
     """Register the catalog and read what the plan needs from it: the C4 objective tasks, the
     downstream tasks and their sizes, the vocabulary's size. UsageError for what is missing."""
     import seqio
@@ -229,7 +230,7 @@ def where_of(args: argparse.Namespace, study: grid.Study, cells: list[grid.Cell]
             sizes[name] = int(size)
     vocabulary = catalog.load_vocab(vocab, settings["extra_ids"])
     model_vocab = 128 * -(-vocabulary.vocab_size // 128)  # rounded up to 128s, as T5's 32128
-    return grid.Where(
+    return runs.Where(
         out=os.path.abspath(os.path.join(args.out, study.name)),
         catalog_argv=tuple(argv),
         c4_task=c4_task,
@@ -249,8 +250,8 @@ def plan(args: argparse.Namespace):
         raise UsageError(f"--cells: {e}") from None
     where = where_of(args, study, list(study.cells))
     try:
-        plans = grid.plan_cells(study, scale, where)
-        grid.check_plans(plans)
+        plans = runs.plan_cells(study, scale, where)
+        runs.check_plans(plans)
     except ValueError as e:
         raise UsageError(str(e)) from None
     chosen = [p for p in plans if p.cell in cells]
@@ -272,7 +273,7 @@ def list_cells(args: argparse.Namespace, out=None) -> None:
     rows = []
     for cell in study.cells:
         try:
-            setting = grid.setting(cell, study, scale)
+            setting = runs.setting(cell, study, scale)
             inputs, targets = grid.run_lengths(cell, scale)
             lengths = f"{inputs}/{targets}"
         except ValueError as e:
@@ -291,11 +292,11 @@ def register_mixture(name: str, rates) -> None:
     registry.add_mixture(name, list(rates))
 
 
-def runner() -> grid.Runner:
+def runner() -> runs.Runner:
     from c4forge.cli import infer as infer_cli
     from c4forge.cli import train as train_cli
 
-    return grid.Runner(
+    return runs.Runner(
         train=train_cli.main,
         evaluate=lambda argv: infer_cli.main(["eval"], argv),
         register_mixture=register_mixture,
@@ -303,7 +304,7 @@ def runner() -> grid.Runner:
     )
 
 
-def run(args: argparse.Namespace, stages: grid.Runner | None = None) -> dict:
+def run(args: argparse.Namespace, stages: runs.Runner | None = None) -> dict:
     """Plan and check everything, then run the unfinished chosen cells one after another,
     rewriting the results after each; returns the results' paths."""
     from absl import logging as absl_logging
@@ -316,7 +317,7 @@ def run(args: argparse.Namespace, stages: grid.Runner | None = None) -> dict:
         name = cell_plan.cell.name
         print(f"\n[study {number}/{len(chosen)}] {name}: {cell_plan.setting}", flush=True)
         started = time.perf_counter()
-        ran = grid.run_cell(cell_plan, stages)
+        ran = runs.run_cell(cell_plan, stages)
         seconds = time.perf_counter() - started
         done = f"ran {', '.join(ran)}" if ran else "already finished"
         print(f"[study {number}/{len(chosen)}] {name}: {done} in {seconds:.1f} s", flush=True)
@@ -340,7 +341,7 @@ def main(argv: list[str]) -> int:
     except UsageError as e:
         print(f"c4forge study: error: {e}", file=sys.stderr)
         return USAGE_EXIT
-    except grid.StageError as e:
+    except runs.StageError as e:
         print(f"c4forge study: error: {e}", file=sys.stderr)
         return e.code
     return 0

@@ -13,7 +13,8 @@ import json
 import os
 from collections.abc import Mapping, Sequence
 
-from c4forge.model.study import CellPlan, Scale, Study, cell_finished
+from c4forge.model.study import CellPlan, cell_finished
+from c4forge.model.study_grid import Scale, Study
 
 
 @dataclasses.dataclass(frozen=True)

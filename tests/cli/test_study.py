@@ -20,7 +20,8 @@ import pytest
 from c4forge.cli import main as cli
 from c4forge.cli import study as study_cli
 from c4forge.model import paper_scores, study_results
-from c4forge.model import study as grid
+from c4forge.model import study as runs
+from c4forge.model import study_grid as grid
 
 ROOT = Path(__file__).resolve().parents[2]
 STUDY_MD = ROOT.parent / "shared" / "docs" / "STUDY.md"
@@ -241,8 +242,8 @@ def _scale(**change) -> grid.Scale:
     return dataclasses.replace(scale, **change)
 
 
-def _where(tmp_path) -> grid.Where:
-    return grid.Where(
+def _where(tmp_path) -> runs.Where:
+    return runs.Where(
         out=str(tmp_path / "study"),
         catalog_argv=("--c4", "/data/c4", "--vocab", "/data/spm.model"),
         c4_task=lambda objective: f"c4_en_v310_{objective}",
@@ -262,7 +263,7 @@ def _resolved(argv):
 @pytest.mark.parametrize("name", list(grid.STUDIES))
 def test_the_flags_reach_the_trainer_as_the_cell_says(name, tmp_path):
     study, scale, where = grid.STUDIES[name], _scale(), _where(tmp_path)
-    plans = grid.plan_cells(study, scale, where)
+    plans = runs.plan_cells(study, scale, where)
     assert [p.cell for p in plans] == list(study.cells)
     for plan in plans:
         kinds = [s.kind for s in plan.stages]
@@ -270,7 +271,7 @@ def test_the_flags_reach_the_trainer_as_the_cell_says(name, tmp_path):
                          ["pretrain", "finetune", "eval"])  # fmt: skip
         first = _resolved(plan.stages[0].argv)
         model, train = first["model"], first["train"]
-        want = grid.cell_model(plan.cell, scale, where.vocab_size)
+        want = runs.cell_model(plan.cell, scale, where.vocab_size)
         assert {k: model[k] for k in ("architecture", "num_encoder_layers",
                                       "num_decoder_layers", "vocab_size")} == {
             "architecture": want.architecture, "num_encoder_layers": want.num_encoder_layers,
@@ -303,7 +304,7 @@ def test_the_flags_reach_the_trainer_as_the_cell_says(name, tmp_path):
 
 
 def test_half_depth_and_decoder_only_cells():
-    plans = {p.cell.name: p for p in grid.plan_cells(grid.STUDIES["architectures"], _scale(),
+    plans = {p.cell.name: p for p in runs.plan_cells(grid.STUDIES["architectures"], _scale(),
                                                       _where(Path("/tmp")))}  # fmt: skip
     half = plans["half_depth"].stages[0].argv
     assert "num_encoder_layers=1" in half
@@ -325,11 +326,11 @@ def test_half_depth_and_decoder_only_cells():
     assert "architecture=prefix_lm" in plans["prefix_lm_lm"].stages[0].argv
     assert len({p.stages[0].path for p in plans.values()}) == 10, "ten pre-trainings"
     with pytest.raises(ValueError, match="even number of layers"):
-        grid.plan_cells(grid.STUDIES["architectures"], _scale(layers=3), _where(Path("/tmp")))
+        runs.plan_cells(grid.STUDIES["architectures"], _scale(layers=3), _where(Path("/tmp")))
 
 
 def test_fine_tuning_cells_share_the_baselines_pre_training(tmp_path):
-    plans = grid.plan_cells(grid.STUDIES["fine-tuning"], _scale(), _where(tmp_path))
+    plans = runs.plan_cells(grid.STUDIES["fine-tuning"], _scale(), _where(tmp_path))
     shared = {p.stages[0].path for p in plans}
     assert shared == {str(tmp_path / "study" / "all" / "pretrain")}
     assert len({p.stages[1].path for p in plans}) == len(plans)
@@ -343,7 +344,7 @@ def _fake_checkpoint(run: Path, step: int) -> None:
 
 def test_run_cell_continues_only_what_is_unfinished(tmp_path):
     scale = _scale(steps=3, finetune_steps=2)
-    plan = grid.plan_cells(grid.STUDIES["objectives"], scale, _where(tmp_path))[0]
+    plan = runs.plan_cells(grid.STUDIES["objectives"], scale, _where(tmp_path))[0]
     pretrain, finetune, evaluate = plan.stages
     _fake_checkpoint(Path(pretrain.path), 3)  # finished
     _fake_checkpoint(Path(finetune.path), 1)  # stopped at step 1 of 2
@@ -359,24 +360,24 @@ def test_run_cell_continues_only_what_is_unfinished(tmp_path):
         Path(evaluate.path).write_text('{"sample_qa": {"em": 1.0}}')
         return 0
 
-    runner = grid.Runner(train, score, register_mixture=pytest.fail, log=lambda text: None)
-    assert grid.run_cell(plan, runner) == ["finetune", "eval"]
+    runner = runs.Runner(train, score, register_mixture=pytest.fail, log=lambda text: None)
+    assert runs.run_cell(plan, runner) == ["finetune", "eval"]
     assert calls == [
         ("train", ["--resume", "--out", finetune.path, "--steps", "2"]),
         ("eval", list(evaluate.argv)),
     ]
-    assert grid.cell_finished(plan)
-    assert grid.run_cell(plan, runner) == []  # finished: nothing runs again
+    assert runs.cell_finished(plan)
+    assert runs.run_cell(plan, runner) == []  # finished: nothing runs again
     assert len(calls) == 2
     os.utime(evaluate.path, (0, 0))  # an eval older than its checkpoint is redone
-    assert grid.run_cell(plan, runner) == ["eval"]
+    assert runs.run_cell(plan, runner) == ["eval"]
 
 
 def test_a_failed_run_stops_the_study_with_its_exit_code(tmp_path):
-    plan = grid.plan_cells(grid.STUDIES["objectives"], _scale(), _where(tmp_path))[0]
-    runner = grid.Runner(lambda argv: 2, pytest.fail, pytest.fail, log=lambda text: None)
-    with pytest.raises(grid.StageError, match="cell iid_denoising: its pretrain run failed") as e:
-        grid.run_cell(plan, runner)
+    plan = runs.plan_cells(grid.STUDIES["objectives"], _scale(), _where(tmp_path))[0]
+    runner = runs.Runner(lambda argv: 2, pytest.fail, pytest.fail, log=lambda text: None)
+    with pytest.raises(runs.StageError, match="cell iid_denoising: its pretrain run failed") as e:
+        runs.run_cell(plan, runner)
     assert e.value.code == 2
 
 
@@ -457,24 +458,24 @@ def test_a_reduced_study_runs_resumes_after_a_kill_and_tables_the_paper(
         "--lengths", "32,8", "--eval-examples", "4", "--out", str(out),
         "--cells", "iid_denoising,bert_style",
     ]  # fmt: skip
-    real_run_cell = grid.run_cell
+    real_run_cell = runs.run_cell
 
     def killed_after_the_first_cell(plan, runner):
         real_run_cell(plan, runner)
         raise _Killed(plan.cell.name)
 
-    monkeypatch.setattr(grid, "run_cell", killed_after_the_first_cell)
+    monkeypatch.setattr(runs, "run_cell", killed_after_the_first_cell)
     with pytest.raises(_Killed, match="iid_denoising"):
         cli.main(argv)
     first, second = out / "objectives" / "iid_denoising", out / "objectives" / "bert_style"
     assert (first / "eval.json").exists()
     assert not second.exists()
-    assert grid.finished_step(str(first / "pretrain")) == 3
-    assert grid.finished_step(str(first / "finetune")) == 2
+    assert runs.finished_step(str(first / "pretrain")) == 3
+    assert runs.finished_step(str(first / "finetune")) == 2
     before = _mtimes(first)
     assert any("/checkpoints/" in path for path in before)
 
-    monkeypatch.setattr(grid, "run_cell", real_run_cell)
+    monkeypatch.setattr(runs, "run_cell", real_run_cell)
     capsys.readouterr()
     assert cli.main(argv) == 0, capsys.readouterr().err
     printed = capsys.readouterr().out
@@ -486,8 +487,8 @@ def test_a_reduced_study_runs_resumes_after_a_kill_and_tables_the_paper(
     assert config["mixture"] == "c4_en_v310_bert_style"
     assert (config["train"]["inputs_length"], config["train"]["targets_length"]) == (32, 32)
     assert config["model"]["vocab_size"] == 1152  # 1,000 pieces + 100 sentinels, in 128s
-    assert grid.finished_step(str(second / "pretrain")) == 3
-    assert grid.finished_step(str(second / "finetune")) == 2
+    assert runs.finished_step(str(second / "pretrain")) == 3
+    assert runs.finished_step(str(second / "finetune")) == 2
     scored = json.loads((second / "eval.json").read_text())["sample_qa"]
     assert set(scored) == {"em", "f1"}
 
@@ -514,9 +515,9 @@ def test_a_reduced_study_runs_resumes_after_a_kill_and_tables_the_paper(
 def test_a_rerun_at_another_scale_is_refused_before_any_run(tmp_path, monkeypatch, capsys):
     study = grid.STUDIES["objectives"]
     where = _where(tmp_path)
-    grid.write_plan(grid.plan_cells(study, _scale(), where)[1])
+    runs.write_plan(runs.plan_cells(study, _scale(), where)[1])
     monkeypatch.setattr(study_cli, "where_of", lambda args, study, cells: where)
-    monkeypatch.setattr(grid, "run_cell", pytest.fail)  # nothing may start
+    monkeypatch.setattr(runs, "run_cell", pytest.fail)  # nothing may start
     assert _call(["study", "objectives", "--c4", "x", "--steps", "400"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith(f"c4forge study: error: {where.out}/prefix_lm was planned with other")
