@@ -5,8 +5,11 @@ c4forge study objectives --c4 out/demo/c4 --tasks sample_qa          # the defau
 c4forge study architectures --c4 out/c4 --vocab vocab/ --model t5.1.1-base \\
     --steps 524288 --finetune-steps 262144 --batch 128 --lengths 512,114 --set dtype=bfloat16
 c4forge study fine-tuning --list                                     # the cells and settings
+c4forge study datasets --c4 out/c4 --c4-also en.noclean=out/c4_noclean \
+    --c4-also realnewslike=out/c4_realnews --c4-also webtextlike=out/c4_webtext --tasks sample_qa
 
-NAME: objectives, corruption-rate, span-length, architectures, data-size, fine-tuning, mixing
+NAME: objectives, corruption-rate, span-length, architectures, datasets, data-size, fine-tuning,
+mixing
 (model/study_grid.py has the grids, model/study.py the runs). Every cell is a normal run directory,
 OUT/<study>/<cell>/{pretrain,finetune}, through `c4forge train`'s and `c4forge eval`'s own entry
 points in this process; a rerun continues with what is unfinished. After each cell,
@@ -47,6 +50,14 @@ def build_parser() -> argparse.ArgumentParser:
     # Checked by `study_of`, not argparse's choices: a misspelt flag is then the error named.
     p.add_argument("name", metavar="NAME", help=f"the comparison: {', '.join(grid.STUDIES)}")
     p.add_argument("--c4", help="a `c4forge corpus build` of English C4 (e.g. out/demo/c4)")
+    p.add_argument(
+        "--c4-also",
+        action="append",
+        default=[],
+        metavar="CONFIG=DIR",
+        help="another C4 build for the datasets study (en.noclean, realnewslike, webtextlike; "
+        "repeatable)",
+    )
     p.add_argument("--vocab", help=f"SentencePiece model or dir (default C4/{DEMO_VOCAB})")
     scale = p.add_argument_group("scale (every cell's)")
     scale.add_argument("--model", default=DEFAULT_MODEL, help="preset (default %(default)s)")
@@ -171,6 +182,8 @@ def vocab_path(args: argparse.Namespace) -> str:
 def catalog_argv(args: argparse.Namespace, vocab: str) -> list[str]:
     """The catalog flags every `c4forge train` of the study gets (so all register the same)."""
     argv = ["--c4", os.path.abspath(args.c4), "--vocab", vocab]
+    for item in args.c4_also:
+        argv += ["--c4-also", item]
     if args.tfds_data_dir:
         argv += ["--tfds-data-dir", args.tfds_data_dir]
     for module in args.module:
@@ -193,9 +206,12 @@ def register_catalog(argv: list[str]) -> dict:
     return settings
 
 
-def where_of(args: argparse.Namespace, study: grid.Study, cells: list[grid.Cell]) -> runs.Where:
-    """Register the catalog and read what the plan needs from it: the C4 objective tasks, the
-    downstream tasks and their sizes, the vocabulary's size. UsageError for what is missing."""
+def where_of(
+    args: argparse.Namespace, study: grid.Study, cells: list[grid.Cell], chosen: list[grid.Cell]
+) -> runs.Where:
+    """Register the catalog and read what the plan of `cells` needs from it: the C4 objective
+    tasks (those of the `chosen` cells must be registered), the downstream tasks and their
+    sizes, the vocabulary's size. UsageError for what is missing."""
     import seqio
 
     from c4forge.tasks import catalog, registry
@@ -208,14 +224,21 @@ def where_of(args: argparse.Namespace, study: grid.Study, cells: list[grid.Cell]
     argv = catalog_argv(args, vocab)
     settings = register_catalog(argv)
 
-    def c4_task(objective: str) -> str:
-        return catalog.c4_task_name(settings["c4_config"], settings["c4_version"], objective)
+    def c4_task(data_set: str, objective: str) -> str:
+        return catalog.c4_task_name(data_set, settings["c4_version"], objective)
 
-    for cell in cells:
-        if c4_task(cell.objective) not in seqio.TaskRegistry.names():
+    for cell in chosen:
+        if c4_task(cell.data_set, cell.objective) in seqio.TaskRegistry.names():
+            continue
+        if cell.data_set != settings["c4_config"]:
             raise UsageError(
-                f"--c4 {args.c4}: no task {c4_task(cell.objective)} (is it an English C4 build?)"
+                f"cell {cell.name} pre-trains on C4 {cell.data_set}: pass its build as "
+                f"--c4-also {cell.data_set}=DIR (or leave the cell out with --cells)"
             )
+        raise UsageError(
+            f"--c4 {args.c4}: no task {c4_task(cell.data_set, cell.objective)} "
+            "(is it an English C4 build?)"
+        )
     try:
         tasks, _ = registry.selected_tasks(args.tasks)
         registry.get_provider(args.tasks)
@@ -248,7 +271,7 @@ def plan(args: argparse.Namespace):
         cells = grid.select(study, names)
     except ValueError as e:
         raise UsageError(f"--cells: {e}") from None
-    where = where_of(args, study, list(study.cells))
+    where = where_of(args, study, list(study.cells), cells)
     try:
         plans = runs.plan_cells(study, scale, where)
         runs.check_plans(plans)

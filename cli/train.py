@@ -124,6 +124,12 @@ def catalog_settings(args: argparse.Namespace) -> dict:
         path = settings[key]
         if path and "://" not in path:
             settings[key] = os.path.abspath(path)
+    also = []
+    for item in settings["c4_also"]:
+        name, sep, path = item.partition("=")
+        local = sep and path and "://" not in path
+        also.append(f"{name}={os.path.abspath(path)}" if local else item)
+    settings["c4_also"] = also
     return settings
 
 

@@ -102,7 +102,7 @@ class Where:
 
     out: str  # OUT/<study>
     catalog_argv: tuple[str, ...]  # --c4 C4 --vocab VOCAB ... for `c4forge train`
-    c4_task: Callable[[str], str]  # objective name -> its registered C4 task
+    c4_task: Callable[[str, str], str]  # (C4 config, objective name) -> its registered C4 task
     tasks: str  # the downstream task or mixture (fine-tuned on, evaluated)
     task_sizes: Mapping[str, int]  # its tasks' train examples (mixing)
     vocab_size: int  # the model's (seqio vocabulary + sentinels, rounded up to 128)
@@ -171,6 +171,8 @@ def describe(cell: Cell, factor: str, scale: Scale, vocab_size: int = 32128) -> 
             else f"{model.num_encoder_layers}+{model.num_decoder_layers} layers"
         )
         return f"{cell.architecture} ({layers}; params {params}, cost {cost})"
+    if factor == "data_set":
+        return f"C4 {cell.data_set}"
     if factor == "data_size":
         if not cell.data_repeats:
             return "full data (no cap)"
@@ -195,7 +197,7 @@ def describe(cell: Cell, factor: str, scale: Scale, vocab_size: int = 32128) -> 
 
 def _pretrain_key(cell: Cell) -> tuple:
     """What a pre-training run depends on: cells equal here share one."""
-    return (cell.objective, cell.architecture, cell.data_repeats)
+    return (cell.data_set, cell.objective, cell.architecture, cell.data_repeats)
 
 
 def plan_cells(study: Study, scale: Scale, where: Where) -> list[CellPlan]:
@@ -210,7 +212,7 @@ def plan_cells(study: Study, scale: Scale, where: Where) -> list[CellPlan]:
         stages = []
         if cell.multitask:
             steps = scale.steps + scale.finetune_steps
-            c4_task = where.c4_task(cell.objective)
+            c4_task = where.c4_task(cell.data_set, cell.objective)
             rates = mixing_rates(cell, c4_task, where.task_sizes)
             run = os.path.join(directory, "multitask")
             mixture = f"{c4_task}_study_{cell.name}"
@@ -224,8 +226,9 @@ def plan_cells(study: Study, scale: Scale, where: Where) -> list[CellPlan]:
             extra = dict(model_sets)
             if cell.data_repeats:
                 extra[TRAIN_KEYS["data_tokens"]] = data_tokens(scale, cell.data_repeats)
-            argv = _train_argv(where.c4_task(cell.objective), scale.steps, lengths, pretrain,
-                               scale, where, {**extra, **common}, model=scale.model)  # fmt: skip
+            c4_task = where.c4_task(cell.data_set, cell.objective)
+            argv = _train_argv(c4_task, scale.steps, lengths, pretrain, scale, where,
+                               {**extra, **common}, model=scale.model)  # fmt: skip
             stages.append(Stage("pretrain", pretrain, argv, scale.steps))
             finetune = os.path.join(directory, "finetune")
             strategy = {TRAIN_KEYS["fine_tuning"]: cell.fine_tuning}

@@ -10,6 +10,7 @@ objective), each beside the paper's row for it:
 | objective    | i.i.d. replace corrupted spans, 15%  | objectives (Tables 4-5),              |
 |              |                                      | corruption-rate (6), span-length (7)  |
 | architecture | encoder-decoder, L + L layers        | architectures (Table 2, x objective)  |
+| data_set     | C4 (`en`)                            | datasets (Table 8): C4's variants     |
 | data_size    | the full data set, nothing repeated  | data-size (Table 9)                   |
 | fine_tuning  | all parameters                       | fine-tuning (Table 10)                |
 | training     | pre-train on C4, then fine-tune      | mixing (Table 11): multi-task         |
@@ -29,7 +30,7 @@ from collections.abc import Mapping, Sequence
 # The grid: cells, studies.
 
 BASELINE_OBJECTIVE = "iid_denoising"  # T5's iid_15_u_u, the ★ of Tables 1-13
-FACTORS = ("objective", "architecture", "data_size", "fine_tuning", "training")
+FACTORS = ("objective", "architecture", "data_set", "data_size", "fine_tuning", "training")
 PRETRAIN_FINETUNE = "pretrain_finetune"
 MIXING_RULES = ("equal", "proportional", "temperature")  # Table 11
 
@@ -43,6 +44,7 @@ class Cell:
     paper: tuple[str, str]
     objective: str = BASELINE_OBJECTIVE  # a `tasks.objectives.parse` name
     architecture: str = "encoder_decoder"  # a `model.config.STUDY_ARCHITECTURES` row
+    data_set: str = "en"  # the C4 config pre-trained on (Table 8; --c4, or --c4-also CONFIG=DIR)
     data_repeats: int = 0  # 0: the full data; else the capped data is seen this often (Table 9)
     fine_tuning: str = "all"  # `model.finetune.STRATEGIES`
     adapter_dim: int = 0  # fine_tuning "adapters": the inner dimension d
@@ -59,6 +61,7 @@ class Cell:
         return {
             "objective": self.objective,
             "architecture": self.architecture,
+            "data_set": self.data_set,
             "data_size": self.data_repeats,
             "fine_tuning": (self.fine_tuning, self.adapter_dim),
             "training": (self.training, self.mixing_cap, self.mixing_temperature),
@@ -93,7 +96,7 @@ class Study:
 
 
 def _studies() -> dict[str, Study]:
-    t2, t9, t10, t11 = "Table 2", "Table 9", "Table 10", "Table 11"
+    t2, t8, t9, t10, t11 = "Table 2", "Table 8", "Table 9", "Table 10", "Table 11"
     studies = [
         Study("objectives", "objective", "§3.3.1-3.3.2, Tables 4-5", (
             _cell("iid_denoising", "Table 5", "Replace corrupted spans"),
@@ -137,6 +140,14 @@ def _studies() -> dict[str, Study]:
             _cell("prefix_lm_lm", t2, "Prefix LM, LM", architecture="prefix_lm",
                   objective="prefix_lm"),
         ), crossed="objective"),
+        # Table 8's C4 variants, each a `c4forge corpus build --config` (its Wikipedia and
+        # Wikipedia + TBC rows are no C4 build: not here).
+        Study("datasets", "data_set", "§3.4.1, Table 8", (
+            _cell("c4", t8, "C4"),
+            _cell("c4_unfiltered", t8, "C4, unfiltered", data_set="en.noclean"),
+            _cell("realnewslike", t8, "RealNews-like", data_set="realnewslike"),
+            _cell("webtextlike", t8, "WebText-like", data_set="webtextlike"),
+        )),
         Study("data-size", "data_size", "§3.4.2, Table 9", (
             _cell("full", t9, "Full data set"),
             *(_cell(f"repeat_{r}", t9, f"2^{e}", data_repeats=r)

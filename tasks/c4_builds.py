@@ -34,14 +34,15 @@ _SHARD_NAME = re.compile(r"^c4-(?P<split>.+)\.tfrecord-\d{5}-of-\d{5}(?P<json>\.
 
 @dataclasses.dataclass(frozen=True)
 class C4Build:
-    """A build directory's shape. `languages` is empty for an English build; `version` is
-    stats.json's "c4_version" (None without one); `counts` maps each split to its examples
-    (None without stats.json's counters: then nothing is known about sizes)."""
+    """A build directory's shape. `languages` is empty for an English build; `version` and
+    `config` are stats.json's "c4_version" and "config" (None without them); `counts` maps each
+    split to its examples (None without stats.json's counters: nothing is known of sizes)."""
 
     multilingual: bool
     languages: tuple[str, ...] = ()
     version: str | None = None
     counts: Mapping[str, int] | None = None
+    config: str | None = None  # stats.json's "config" (None without one)
 
     def examples(self, split: str) -> int | None:
         """Examples in `split` (0 for a split the counters never saw; None without counters)."""
@@ -99,13 +100,17 @@ def read_build(stats: Mapping | None, present: Collection[str]) -> C4Build:
         multilingual = "train" not in present and bool(from_files)
     else:
         multilingual = config == MULTILINGUAL
+    if not isinstance(config, str):
+        config = None
     if not multilingual:
-        return C4Build(multilingual=False, version=version, counts=counts)
+        return C4Build(multilingual=False, version=version, counts=counts, config=config)
     if isinstance(listed, list) and all(isinstance(code, str) for code in listed):
         languages = tuple(listed)
     else:
         languages = from_files
-    return C4Build(multilingual=True, languages=languages, version=version, counts=counts)
+    return C4Build(
+        multilingual=True, languages=languages, version=version, counts=counts, config=config
+    )
 
 
 def _counts(counters) -> dict[str, int] | None:

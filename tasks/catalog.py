@@ -14,6 +14,8 @@ Nothing is registered at import. `register()` adds, to seqio's registries:
   `zh-Latn-validation`), and `mc4_v<version>_span_corruption`, a mixture of the languages' span
   corruption at mT5's rates n_i ** 0.3 (`--language-alpha`; Xue et al. 2021, §2). Their
   version is stats.json's "c4_version" (--c4-version without one); --c4-config is not used.
+  More English builds beside it, `c4_also=["realnewslike=DIR", ...]` (`--c4-also`): the same
+  tasks over each, named by its config (`c4_realnewslike_v310_prefix_lm`), as Table 8 needs.
 - Downstream tasks in T5's formats (GLUE, SuperGLUE, SQuAD, CNN/DailyMail, WMT) on TFDS.
 - `sample_qa` (`tasks.sample_qa`), a small reading-comprehension task bundled with the project
   (needs only the vocabulary), unless `sample=False` (`--no-sample`).
@@ -87,6 +89,9 @@ class CatalogConfig:
     c4: str | None = None
     c4_version: str = "3.1.0"
     c4_config: str = "en"
+    # More English C4 builds, "CONFIG=DIR": their tasks are named by CONFIG (Table 8's data sets
+    # side by side; `c4forge study datasets`).
+    c4_also: tuple[str, ...] = ()
     tfds_data_dir: str | None = None
     downstream: bool = True
     sample: bool = True
@@ -270,7 +275,8 @@ def import_modules(modules: Sequence[str]) -> None:
 
 def register(**settings) -> list[str]:
     """Register the catalog (see the module docstring); returns the names registered."""
-    config = CatalogConfig(**{k: tuple(v) if k == "modules" else v for k, v in settings.items()})
+    tuples = ("modules", "c4_also")
+    config = CatalogConfig(**{k: tuple(v) if k in tuples else v for k, v in settings.items()})
     if _STATE["config"] == config:
         return list(_STATE["names"])
     if _STATE["config"] is not None:
@@ -283,6 +289,11 @@ def register(**settings) -> list[str]:
     try:
         if config.c4:
             names += register_c4(config, vocabulary)
+        for c4_config, c4_dir in also_builds(config):
+            also = dataclasses.replace(
+                config, c4=c4_dir, c4_config=c4_config, c4_also=(), language_alpha=None
+            )
+            names += register_c4(also, vocabulary)
         if config.downstream:
             from c4forge.tasks import generation, glue
 
@@ -306,6 +317,43 @@ def register(**settings) -> list[str]:
         raise
     _STATE.update(config=config, names=names)
     return names
+
+
+def also_builds(config: CatalogConfig) -> list[tuple[str, str]]:
+    """`c4_also`'s (config, directory) pairs; RegistrationError (one line) for a malformed item,
+    an unknown or repeated config (the main build's included), or a build that is not English."""
+    from c4forge.corpus.variants import VARIANTS
+
+    pairs: list[tuple[str, str]] = []
+    english_main = config.c4 and not read_c4_build(config.c4)[0].multilingual
+    taken = {config.c4_config} if english_main else set()
+    for item in config.c4_also:
+        c4_config, sep, c4_dir = item.partition("=")
+        if not sep or not c4_config or not c4_dir:
+            raise registry.RegistrationError(f"--c4-also {item!r}: give CONFIG=DIR")
+        if c4_config not in VARIANTS or VARIANTS[c4_config].multilingual:
+            english = [name for name, v in VARIANTS.items() if not v.multilingual]
+            raise registry.RegistrationError(
+                f"--c4-also {item}: {c4_config!r} is no English C4 config ({', '.join(english)})"
+            )
+        if c4_config in taken:
+            raise registry.RegistrationError(
+                f"--c4-also {item}: a {c4_config} build is already registered"
+            )
+        taken.add(c4_config)
+        build, files = read_c4_build(c4_dir)
+        if build.multilingual:
+            raise registry.RegistrationError(f"--c4-also {item}: {c4_dir} is a multilingual build")
+        if not files.get("train"):
+            raise registry.RegistrationError(
+                f"--c4-also {item}: no c4-train.tfrecord-* files in {c4_dir}"
+            )
+        if build.config is not None and build.config != c4_config:
+            raise registry.RegistrationError(
+                f"--c4-also {item}: {c4_dir} is a C4 {build.config} build (its stats.json)"
+            )
+        pairs.append((c4_config, c4_dir))
+    return pairs
 
 
 def _c4_main_task(config: CatalogConfig) -> str | None:

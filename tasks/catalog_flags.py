@@ -21,6 +21,14 @@ def add_catalog_args(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--c4-version", default="3.1.0", help="its C4 version (default 3.1.0)")
     group.add_argument("--c4-config", default="en", help="its C4 config (default en)")
     group.add_argument(
+        "--c4-also",
+        action="append",
+        default=[],
+        metavar="CONFIG=DIR",
+        help="another English C4 build, its tasks named by its config (realnewslike=DIR: "
+        "c4_realnewslike_v310_*), beside --c4's (repeatable; the T5 paper's Table 8)",
+    )
+    group.add_argument(
         "--language-alpha",
         type=float,
         metavar="A",
@@ -53,6 +61,7 @@ def catalog_settings(args: argparse.Namespace) -> dict:
         "c4": args.c4,
         "c4_version": args.c4_version,
         "c4_config": args.c4_config,
+        "c4_also": list(args.c4_also),
         "tfds_data_dir": args.tfds_data_dir,
         "sample": args.sample,
         "modules": list(args.module),

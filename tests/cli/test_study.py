@@ -67,6 +67,13 @@ def test_the_studies_are_the_papers_tables():
         ("Table 5", "MASS-style"),
         ("Table 5", "Drop corrupted tokens"),
     ]
+    assert rows["datasets"] == [
+        ("Table 8", "C4"), ("Table 8", "C4, unfiltered"), ("Table 8", "RealNews-like"),
+        ("Table 8", "WebText-like"),
+    ]  # fmt: skip
+    assert [c.data_set for c in grid.STUDIES["datasets"].cells] == [
+        "en", "en.noclean", "realnewslike", "webtextlike"
+    ]  # fmt: skip
     objectives = {n: [c.objective for c in grid.STUDIES[n].cells] for n in rows}
     assert objectives["corruption-rate"] == [
         "iid_denoising", "iid_denoising_r10", "iid_denoising_r25", "iid_denoising_r50"
@@ -246,7 +253,7 @@ def _where(tmp_path) -> runs.Where:
     return runs.Where(
         out=str(tmp_path / "study"),
         catalog_argv=("--c4", "/data/c4", "--vocab", "/data/spm.model"),
-        c4_task=lambda objective: f"c4_en_v310_{objective}",
+        c4_task=lambda data_set, objective: f"c4_{data_set.replace('.', '_')}_v310_{objective}",
         tasks="sample_qa",
         task_sizes={"sample_qa": 5000},
         vocab_size=2176,
@@ -288,7 +295,8 @@ def test_the_flags_reach_the_trainer_as_the_cell_says(name, tmp_path):
                 plan.cell, "c4_en_v310_iid_denoising", {"sample_qa": 5000}
             )
         else:
-            assert first["mixture"] == f"c4_en_v310_{plan.cell.objective}"
+            data_set = plan.cell.data_set.replace(".", "_")
+            assert first["mixture"] == f"c4_{data_set}_v310_{plan.cell.objective}"
             assert train["steps"] == 250
             assert train["data_tokens"] == (
                 grid.data_tokens(scale, plan.cell.data_repeats) if plan.cell.data_repeats else 0
@@ -327,6 +335,23 @@ def test_half_depth_and_decoder_only_cells():
     assert len({p.stages[0].path for p in plans.values()}) == 10, "ten pre-trainings"
     with pytest.raises(ValueError, match="even number of layers"):
         runs.plan_cells(grid.STUDIES["architectures"], _scale(layers=3), _where(Path("/tmp")))
+
+
+def test_dataset_cells_pre_train_on_their_builds_and_fine_tune_alike(tmp_path):
+    plans = {p.cell.name: p for p in runs.plan_cells(grid.STUDIES["datasets"], _scale(),
+                                                      _where(tmp_path))}  # fmt: skip
+    mixtures = {n: p.stages[0].argv[p.stages[0].argv.index("--mixture") + 1]
+                for n, p in plans.items()}  # fmt: skip
+    assert mixtures == {
+        "c4": "c4_en_v310_iid_denoising",
+        "c4_unfiltered": "c4_en_noclean_v310_iid_denoising",
+        "realnewslike": "c4_realnewslike_v310_iid_denoising",
+        "webtextlike": "c4_webtextlike_v310_iid_denoising",
+    }
+    assert plans["realnewslike"].setting == "C4 realnewslike"
+    assert len({p.stages[0].path for p in plans.values()}) == 4, "one pre-training each"
+    finetunes = {p.stages[1].argv[p.stages[1].argv.index("--mixture") + 1] for p in plans.values()}
+    assert finetunes == {"sample_qa"}
 
 
 def test_fine_tuning_cells_share_the_baselines_pre_training(tmp_path):
@@ -403,6 +428,23 @@ def test_misuse_is_one_line_and_exit_2(argv, message, capsys):
     assert len(err) == 1, err
     assert err[0].startswith("c4forge study: error: "), err
     assert message in err[0], err
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ([], "cell realnewslike pre-trains on C4 realnewslike: pass its build as --c4-also "
+             "realnewslike=DIR (or leave the cell out with --cells)"),
+        (["--c4-also", "realnewslike"], "--c4-also 'realnewslike': give CONFIG=DIR"),
+    ],
+)  # fmt: skip
+def test_a_dataset_cell_without_its_build_is_one_line(
+    extra, message, c4_dir, spm_model, fresh_catalog, capsys
+):
+    argv = ["study", "datasets", "--c4", str(c4_dir), "--vocab", str(spm_model)]
+    assert _call([*argv, "--cells", "c4,realnewslike", *extra]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"c4forge study: error: {message}"]
 
 
 def test_list_prints_every_cell_with_its_setting_and_paper_row(capsys):
@@ -516,7 +558,7 @@ def test_a_rerun_at_another_scale_is_refused_before_any_run(tmp_path, monkeypatc
     study = grid.STUDIES["objectives"]
     where = _where(tmp_path)
     runs.write_plan(runs.plan_cells(study, _scale(), where)[1])
-    monkeypatch.setattr(study_cli, "where_of", lambda args, study, cells: where)
+    monkeypatch.setattr(study_cli, "where_of", lambda args, study, cells, chosen: where)
     monkeypatch.setattr(runs, "run_cell", pytest.fail)  # nothing may start
     assert _call(["study", "objectives", "--c4", "x", "--steps", "400"]) == 2
     err = capsys.readouterr().err.strip()
@@ -550,3 +592,30 @@ def test_a_mixing_cell_trains_one_multi_task_run_at_table_11s_rates(
     assert tuple(float(row[f"paper {c}"]) for c in columns) == (
         80.45, 19.04, 77.25, 69.95, 24.35, 34.99, 27.10
     )  # fmt: skip
+
+
+def test_the_datasets_study_pre_trains_each_cell_on_its_own_build(
+    c4_dir, spm_model, tmp_path, fresh_catalog, capsys
+):
+    import shutil
+
+    realnews = tmp_path / "realnewslike"  # the en build's files, as a realnewslike build
+    shutil.copytree(c4_dir, realnews)
+    stats = json.loads((realnews / "stats.json").read_text())
+    (realnews / "stats.json").write_text(json.dumps({**stats, "config": "realnewslike"}))
+    out = tmp_path / "out"
+    argv = [
+        "study", "datasets", "--c4", str(c4_dir), "--vocab", str(spm_model),
+        "--c4-also", f"realnewslike={realnews}", "--model", "t5-tiny", "--steps", "2",
+        "--finetune-steps", "1", "--batch", "4", "--lengths", "32,8", "--eval-examples", "4",
+        "--out", str(out), "--cells", "c4,realnewslike",
+    ]  # fmt: skip
+    assert cli.main(argv) == 0, capsys.readouterr().err
+    for cell, mixture in (("c4", "c4_en_v310_iid_denoising"),
+                          ("realnewslike", "c4_realnewslike_v310_iid_denoising")):  # fmt: skip
+        config = json.loads((out / "datasets" / cell / "pretrain" / "config.json").read_text())
+        assert config["mixture"] == mixture
+        assert config["catalog"]["c4_also"] == [f"realnewslike={realnews}"]
+    with open(out / "datasets" / "results.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert [row["paper row"] for row in rows] == ["Table 8: C4", "Table 8: RealNews-like"]

@@ -113,3 +113,55 @@ def test_tasks_show_without_a_vocabulary(fresh, c4_dir, tmp_path, monkeypatch):
         "c4forge tasks: error: vocabulary model vocab/spm.model not found: train one with "
         "`c4forge vocab train` or pass --vocab PATH"
     )
+
+
+def _as_config(c4_dir, tmp_path, config: str):
+    """A copy of the `en` build whose stats.json says `config` (the files are the same)."""
+    import json
+    import shutil
+
+    copy = tmp_path / config
+    shutil.copytree(c4_dir, copy)
+    stats = json.loads((copy / "stats.json").read_text())
+    stats["config"] = config
+    (copy / "stats.json").write_text(json.dumps(stats))
+    return copy
+
+
+def test_more_builds_register_under_their_configs(fresh, spm_model, c4_dir, tmp_path):
+    realnews = _as_config(c4_dir, tmp_path, "realnewslike")
+    names = catalog.register(
+        vocab=str(spm_model), c4=str(c4_dir), c4_also=[f"realnewslike={realnews}"], sample=False
+    )
+    for objective in ("span_corruption", "prefix_lm", "iid_denoising"):
+        assert f"c4_en_v310_{objective}" in names
+        assert f"c4_realnewslike_v310_{objective}" in names
+    main = seqio.get_mixture_or_task("c4_en_v310_prefix_lm").source
+    also = seqio.get_mixture_or_task("c4_realnewslike_v310_prefix_lm").source
+    assert all(str(realnews) not in p for p in main.list_shards("train"))
+    assert all(p.startswith(str(realnews)) for p in also.list_shards("train"))
+    assert also.num_input_examples("train") == main.num_input_examples("train")
+    # the mixtures built on C4 stay the main build's
+    rates = seqio.MixtureRegistry.get("c4_en_v310_mix")
+    assert "c4_realnewslike_v310_span_corruption" not in {t.name for t in rates.tasks}
+
+
+@pytest.mark.parametrize(
+    ("item", "message"),
+    [
+        ("realnewslike", "--c4-also 'realnewslike': give CONFIG=DIR"),
+        ("=DIR", "--c4-also '=DIR': give CONFIG=DIR"),
+        ("multilingual=X", "'multilingual' is no English C4 config (en, en.noclean,"),
+        ("en=X", "--c4-also en=X: a en build is already registered"),
+        ("webtextlike=MISSING", "--c4-also webtextlike=MISSING: no c4-train.tfrecord-* files in"),
+        ("webtextlike=REALNEWS", "is a C4 realnewslike build (its stats.json)"),
+    ],
+)
+def test_more_builds_misuse_is_one_line(fresh, spm_model, c4_dir, tmp_path, item, message):
+    realnews = _as_config(c4_dir, tmp_path, "realnewslike")
+    item = item.replace("MISSING", str(tmp_path / "missing")).replace("REALNEWS", str(realnews))
+    with pytest.raises(registry.RegistrationError) as e:
+        catalog.register(vocab=str(spm_model), c4=str(c4_dir), c4_also=[item])
+    assert message.replace("MISSING", str(tmp_path / "missing")) in str(e.value)
+    assert "\n" not in str(e.value)
+    assert not [n for n in seqio.TaskRegistry.names() if n.startswith("c4_")]
