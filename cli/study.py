@@ -9,7 +9,7 @@ c4forge study datasets --c4 out/c4 --c4-also en.noclean=out/c4_noclean \
     --c4-also realnewslike=out/c4_realnews --c4-also webtextlike=out/c4_webtext --tasks sample_qa
 
 NAME: objectives, corruption-rate, span-length, architectures, datasets, data-size, fine-tuning,
-mixing
+mixing, multi-task
 (model/study_grid.py has the grids, model/study.py the runs). Every cell is a normal run directory,
 OUT/<study>/<cell>/{pretrain,finetune}, through `c4forge train`'s and `c4forge eval`'s own entry
 points in this process; a rerun continues with what is unfinished. After each cell,

@@ -13,7 +13,8 @@ Each cell is normal `c4forge train` / `c4forge eval` runs under OUT/<study>/<cel
 Cells whose pre-training is the same share one pretrain run, the first such cell's (the
 fine-tuning study's cells all fine-tune the baseline's). A mixing cell has one run instead,
 `multitask`: `steps + finetune_steps` steps (the paper's 2^19 + 2^18) on a mixture of the C4
-objective task and the tasks under Table 11's rule (`mixing_rates`).
+objective task and the tasks under Table 11's rule (`mixing_rates`); Table 12's cells train
+`multitask` for `steps` (on C4 and the tasks, or the tasks alone), then `finetune` from it.
 
 Resume: a run is finished when its newest finished checkpoint is its last step, an evaluation
 when eval.json is newer than the checkpoint it scored; a rerun does only what is unfinished,
@@ -187,12 +188,16 @@ def describe(cell: Cell, factor: str, scale: Scale, vocab_size: int = 32128) -> 
         )
     if not cell.multitask:
         return "pre-train, then fine-tune"
+    mixed = "multi-task" if cell.mixing_c4 else "supervised multi-task (no C4)"
     if cell.training == "equal":
-        return "multi-task, equal"
-    k = f"K = 2^{int(math.log2(cell.mixing_cap))}"
-    if cell.training == "proportional":
-        return f"multi-task, examples-proportional {k}"
-    return f"multi-task, temperature T = {cell.mixing_temperature:g}, {k}"
+        words = f"{mixed}, equal"
+    else:
+        k = f"K = 2^{int(math.log2(cell.mixing_cap))}"
+        if cell.training == "proportional":
+            words = f"{mixed}, examples-proportional {k}"
+        else:
+            words = f"{mixed}, temperature T = {cell.mixing_temperature:g}, {k}"
+    return words + (", then fine-tune" if cell.mixing_then_finetune else "")
 
 
 def _pretrain_key(cell: Cell) -> tuple:
@@ -211,25 +216,28 @@ def plan_cells(study: Study, scale: Scale, where: Where) -> list[CellPlan]:
         common = {TRAIN_KEYS["eval_examples"]: 0, TRAIN_KEYS["keep_checkpoints"]: 1}
         stages = []
         if cell.multitask:
-            steps = scale.steps + scale.finetune_steps
+            # Table 11: steps + finetune_steps of multi-task training; Table 12: steps of it,
+            # then fine-tuning as every other cell.
+            steps = scale.steps + (0 if cell.mixing_then_finetune else scale.finetune_steps)
             c4_task = where.c4_task(cell.data_set, cell.objective)
             rates = mixing_rates(cell, c4_task, where.task_sizes)
             run = os.path.join(directory, "multitask")
-            mixture = f"{c4_task}_study_{cell.name}"
+            mixture = f"{c4_task if cell.mixing_c4 else where.tasks}_study_{cell.name}"
             argv = _train_argv(mixture, steps, lengths, run, scale, where,
                                {**model_sets, **common}, model=scale.model)  # fmt: skip
             stages.append(Stage("multitask", run, argv, steps, tuple(rates.items())))
             trained = run
         else:
             key = _pretrain_key(cell)
-            pretrain = pretrain_dirs.setdefault(key, os.path.join(directory, "pretrain"))
+            trained = pretrain_dirs.setdefault(key, os.path.join(directory, "pretrain"))
             extra = dict(model_sets)
             if cell.data_repeats:
                 extra[TRAIN_KEYS["data_tokens"]] = data_tokens(scale, cell.data_repeats)
             c4_task = where.c4_task(cell.data_set, cell.objective)
-            argv = _train_argv(c4_task, scale.steps, lengths, pretrain, scale, where,
+            argv = _train_argv(c4_task, scale.steps, lengths, trained, scale, where,
                                {**extra, **common}, model=scale.model)  # fmt: skip
-            stages.append(Stage("pretrain", pretrain, argv, scale.steps))
+            stages.append(Stage("pretrain", trained, argv, scale.steps))
+        if not cell.multitask or cell.mixing_then_finetune:
             finetune = os.path.join(directory, "finetune")
             strategy = {TRAIN_KEYS["fine_tuning"]: cell.fine_tuning}
             if scale.finetune_learning_rate:
@@ -238,7 +246,7 @@ def plan_cells(study: Study, scale: Scale, where: Where) -> list[CellPlan]:
                 strategy[TRAIN_KEYS["adapter_dim"]] = cell.adapter_dim
             argv = _train_argv(where.tasks, scale.finetune_steps,
                                (scale.inputs_length, scale.targets_length), finetune, scale,
-                               where, {**strategy, **common}, init_from=pretrain)  # fmt: skip
+                               where, {**strategy, **common}, init_from=trained)  # fmt: skip
             stages.append(Stage("finetune", finetune, argv, scale.finetune_steps))
             trained = finetune
         output = os.path.join(directory, "eval.json")
@@ -317,7 +325,7 @@ def check_plans(plans: Sequence[CellPlan]) -> None:
         if not os.path.exists(path):
             continue
         with open(path) as f:
-            saved = json.load(f)
+            saved = _with_later_defaults(json.load(f))
         new = plan.to_json()
         if saved != new:
             change = _first_difference(saved, new)
@@ -325,6 +333,18 @@ def check_plans(plans: Sequence[CellPlan]) -> None:
                 f"{plan.directory} was planned with other settings ({change}): rerun with the "
                 "same flags, or pick another --out"
             )
+
+
+def _with_later_defaults(saved):
+    """A plan saved before a cell field existed, read as if it had the field's default (the
+    value every earlier cell had), so that a study started then still resumes."""
+    cell = saved.get("cell") if isinstance(saved, dict) else None
+    if not isinstance(cell, dict):
+        return saved
+    defaults = {
+        f.name: f.default for f in dataclasses.fields(Cell) if f.default is not dataclasses.MISSING
+    }
+    return {**saved, "cell": {**defaults, **cell}}
 
 
 def _first_difference(old, new, where: str = "") -> str:

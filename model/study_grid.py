@@ -13,7 +13,8 @@ objective), each beside the paper's row for it:
 | data_set     | C4 (`en`)                            | datasets (Table 8): C4's variants     |
 | data_size    | the full data set, nothing repeated  | data-size (Table 9)                   |
 | fine_tuning  | all parameters                       | fine-tuning (Table 10)                |
-| training     | pre-train on C4, then fine-tune      | mixing (Table 11): multi-task         |
+| training     | pre-train on C4, then fine-tune      | mixing (Table 11): multi-task;        |
+|              |                                      | multi-task (Table 12): and then tune  |
 
 The baseline objective is the paper's ★, `iid_15_u_u` (our `iid_denoising`), not the span
 corruption (μ 3) that §3.7 settles on: that one is Table 7's "3" row, a cell of span-length.
@@ -51,10 +52,14 @@ class Cell:
     training: str = PRETRAIN_FINETUNE  # or a MIXING_RULES rule: multi-task training
     mixing_cap: int = 0  # K of examples-proportional and temperature mixing
     mixing_temperature: float = 1.0  # T of temperature mixing
+    mixing_c4: bool = True  # the multi-task mixture holds the C4 task (Table 12: not supervised)
+    mixing_then_finetune: bool = False  # multi-task pre-training, then fine-tuning (Table 12)
 
     def __post_init__(self):
         if self.training not in (PRETRAIN_FINETUNE, *MIXING_RULES):
             raise ValueError(f"cell {self.name}: training {self.training!r} is no Table 11 rule")
+        if not self.multitask and (self.mixing_then_finetune or not self.mixing_c4):
+            raise ValueError(f"cell {self.name}: no multi-task mixture to pre-train on")
 
     def factors(self) -> dict[str, object]:
         """factor -> this cell's value of it (FACTORS order)."""
@@ -64,7 +69,13 @@ class Cell:
             "data_set": self.data_set,
             "data_size": self.data_repeats,
             "fine_tuning": (self.fine_tuning, self.adapter_dim),
-            "training": (self.training, self.mixing_cap, self.mixing_temperature),
+            "training": (
+                self.training,
+                self.mixing_cap,
+                self.mixing_temperature,
+                self.mixing_c4,
+                self.mixing_then_finetune,
+            ),
         }
 
     @property
@@ -96,7 +107,7 @@ class Study:
 
 
 def _studies() -> dict[str, Study]:
-    t2, t8, t9, t10, t11 = "Table 2", "Table 8", "Table 9", "Table 10", "Table 11"
+    t2, t8, t9, t10, t11, t12 = "Table 2", "Table 8", "Table 9", "Table 10", "Table 11", "Table 12"
     studies = [
         Study("objectives", "objective", "§3.3.1-3.3.2, Tables 4-5", (
             _cell("iid_denoising", "Table 5", "Replace corrupted spans"),
@@ -168,6 +179,19 @@ def _studies() -> dict[str, Study]:
             *(_cell(f"temperature_t{t}", t11, f"Temperature-scaled, T = {t}",
                     training="temperature", mixing_cap=2**21, mixing_temperature=float(t))
               for t in (2, 4, 8)),
+        )),
+        # Table 12: multi-task training (Table 11's K = 2^19 row), then fine-tuning after it, on
+        # C4 + the tasks or the tasks alone. (Its leave-one-out row needs one pre-training per
+        # task without that task: not here.)
+        Study("multi-task", "training", "§3.5.3, Table 12", (
+            _cell("pretrain_finetune", t12, "Unsupervised pre-training + fine-tuning"),
+            _cell("multi_task", t12, "Multi-task training", training="proportional",
+                  mixing_cap=2**19),
+            _cell("multi_task_finetune", t12, "Multi-task pre-training + fine-tuning",
+                  training="proportional", mixing_cap=2**19, mixing_then_finetune=True),
+            _cell("supervised_finetune", t12, "Supervised multi-task pre-training",
+                  training="proportional", mixing_cap=2**19, mixing_c4=False,
+                  mixing_then_finetune=True),
         )),
     ]  # fmt: skip
     return {study.name: study for study in studies}
@@ -255,13 +279,13 @@ def data_tokens(scale: Scale, repeats: int) -> int:
 
 
 def mixing_rates(cell: Cell, c4_task: str, sizes: Mapping[str, int]) -> dict[str, float]:
-    """Table 11's rule over the C4 task and the downstream tasks (train examples `sizes`):
-    equal; examples-proportional min(e, K); temperature min(e, K) ** (1/T) (`tasks.mixtures`).
-    C4 counts as larger than any K (the paper's C4 never repeats), so its rate is K."""
+    """Table 11's rule over the C4 task (unless the cell leaves it out) and the downstream tasks
+    (train examples `sizes`): equal; examples-proportional min(e, K); temperature
+    min(e, K) ** (1/T) (`tasks.mixtures`). C4 counts as larger than any K (the paper's C4 never
+    repeats), so its rate is K."""
+    members = {c4_task: math.inf, **sizes} if cell.mixing_c4 else dict(sizes)
     if cell.training == "equal":
-        return {name: 1.0 for name in (c4_task, *sizes)}
+        return {name: 1.0 for name in members}
     from c4forge.tasks import mixtures
 
-    return mixtures.proportional(
-        {c4_task: math.inf, **sizes}, cap=cell.mixing_cap, temperature=cell.mixing_temperature
-    )
+    return mixtures.proportional(members, cap=cell.mixing_cap, temperature=cell.mixing_temperature)

@@ -67,6 +67,12 @@ def test_the_studies_are_the_papers_tables():
         ("Table 5", "MASS-style"),
         ("Table 5", "Drop corrupted tokens"),
     ]
+    assert rows["multi-task"] == [
+        ("Table 12", "Unsupervised pre-training + fine-tuning"),
+        ("Table 12", "Multi-task training"),
+        ("Table 12", "Multi-task pre-training + fine-tuning"),
+        ("Table 12", "Supervised multi-task pre-training"),
+    ]
     assert rows["datasets"] == [
         ("Table 8", "C4"), ("Table 8", "C4, unfiltered"), ("Table 8", "RealNews-like"),
         ("Table 8", "WebText-like"),
@@ -273,9 +279,14 @@ def test_the_flags_reach_the_trainer_as_the_cell_says(name, tmp_path):
     plans = runs.plan_cells(study, scale, where)
     assert [p.cell for p in plans] == list(study.cells)
     for plan in plans:
+        cell = plan.cell
         kinds = [s.kind for s in plan.stages]
-        assert kinds == (["multitask", "eval"] if plan.cell.multitask else
-                         ["pretrain", "finetune", "eval"])  # fmt: skip
+        if not cell.multitask:
+            assert kinds == ["pretrain", "finetune", "eval"]
+        elif cell.mixing_then_finetune:
+            assert kinds == ["multitask", "finetune", "eval"]
+        else:
+            assert kinds == ["multitask", "eval"]
         first = _resolved(plan.stages[0].argv)
         model, train = first["model"], first["train"]
         want = runs.cell_model(plan.cell, scale, where.vocab_size)
@@ -288,20 +299,25 @@ def test_the_flags_reach_the_trainer_as_the_cell_says(name, tmp_path):
         assert train["eval_examples"] == 0
         assert (train["schedule"], train["learning_rate"]) == ("rsqrt", 0.0)
         assert train["keep_checkpoints"] == 1
-        if plan.cell.multitask:
-            assert train["steps"] == 750  # the paper's 2^19 + 2^18: pre-train + fine-tune
-            assert first["mixture"] == f"c4_en_v310_iid_denoising_study_{plan.cell.name}"
-            assert dict(plan.stages[0].mixture) == grid.mixing_rates(
-                plan.cell, "c4_en_v310_iid_denoising", {"sample_qa": 5000}
-            )
-        else:
-            data_set = plan.cell.data_set.replace(".", "_")
-            assert first["mixture"] == f"c4_{data_set}_v310_{plan.cell.objective}"
-            assert train["steps"] == 250
-            assert train["data_tokens"] == (
-                grid.data_tokens(scale, plan.cell.data_repeats) if plan.cell.data_repeats else 0
-            )
+        if cell.multitask:
+            # Table 11: the paper's 2^19 + 2^18, pre-train + fine-tune, in one multi-task run;
+            # Table 12: 2^19 of it, then fine-tuning
+            assert train["steps"] == (250 if cell.mixing_then_finetune else 750)
+            base = "c4_en_v310_iid_denoising" if cell.mixing_c4 else "sample_qa"
+            assert first["mixture"] == f"{base}_study_{cell.name}"
+            rates = dict(plan.stages[0].mixture)
+            assert rates == grid.mixing_rates(cell, "c4_en_v310_iid_denoising", {"sample_qa": 5000})
+            assert ("c4_en_v310_iid_denoising" in rates) == cell.mixing_c4
+        if not cell.multitask or cell.mixing_then_finetune:
+            if not cell.multitask:
+                data_set = cell.data_set.replace(".", "_")
+                assert first["mixture"] == f"c4_{data_set}_v310_{cell.objective}"
+                assert train["steps"] == 250
+                assert train["data_tokens"] == (
+                    grid.data_tokens(scale, cell.data_repeats) if cell.data_repeats else 0
+                )
             finetune = plan.stages[1].argv
+            assert finetune[finetune.index("--steps") + 1] == "500"
             assert finetune[finetune.index("--init-from") + 1] == plan.stages[0].path
             sets = [finetune[i + 1] for i, a in enumerate(finetune) if a == "--set"]
             assert f"finetune={plan.cell.fine_tuning}" in sets
@@ -554,6 +570,29 @@ def test_a_reduced_study_runs_resumes_after_a_kill_and_tables_the_paper(
     assert (out / "objectives" / "results.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
 
 
+def test_a_plan_saved_before_later_cell_fields_still_resumes(tmp_path):
+    study = grid.STUDIES["objectives"]
+    plan = runs.plan_cells(study, _scale(), _where(tmp_path))[1]
+    runs.write_plan(plan)
+    path = Path(plan.directory) / runs.PLAN_FILE
+    saved = json.loads(path.read_text())
+    for field in ("data_set", "mixing_c4", "mixing_then_finetune"):  # added to Cell later
+        del saved["cell"][field]
+    path.write_text(json.dumps(saved))
+    runs.check_plans([plan])  # their defaults are what every earlier cell had
+    saved["cell"]["objective"] = "bert_style"
+    path.write_text(json.dumps(saved))
+    with pytest.raises(ValueError, match=r"cell\.objective: 'bert_style' then, 'prefix_lm' now"):
+        runs.check_plans([plan])
+
+
+def test_a_cell_without_a_mixture_cannot_leave_c4_out_or_fine_tune_after_it():
+    with pytest.raises(ValueError, match="cell x: no multi-task mixture to pre-train on"):
+        grid.Cell("x", ("Table 12", "?"), mixing_c4=False)
+    with pytest.raises(ValueError, match="cell x: no multi-task mixture to pre-train on"):
+        grid.Cell("x", ("Table 12", "?"), mixing_then_finetune=True)
+
+
 def test_a_rerun_at_another_scale_is_refused_before_any_run(tmp_path, monkeypatch, capsys):
     study = grid.STUDIES["objectives"]
     where = _where(tmp_path)
@@ -619,3 +658,31 @@ def test_the_datasets_study_pre_trains_each_cell_on_its_own_build(
     with open(out / "datasets" / "results.csv") as f:
         rows = list(csv.DictReader(f))
     assert [row["paper row"] for row in rows] == ["Table 8: C4", "Table 8: RealNews-like"]
+
+
+def test_supervised_multi_task_pre_training_then_fine_tuning(
+    c4_dir, spm_model, tmp_path, fresh_catalog, capsys
+):
+    import seqio
+
+    out = tmp_path / "out"
+    argv = [
+        "study", "multi-task", "--c4", str(c4_dir), "--vocab", str(spm_model), "--model",
+        "t5-tiny", "--steps", "2", "--finetune-steps", "1", "--batch", "4", "--lengths", "32,8",
+        "--eval-examples", "4", "--out", str(out), "--cells", "supervised_finetune",
+    ]  # fmt: skip
+    assert cli.main(argv) == 0, capsys.readouterr().err
+    cell = out / "multi-task" / "supervised_finetune"
+    assert sorted(p.name for p in cell.iterdir()) == [
+        "cell.json", "eval.json", "finetune", "multitask"
+    ]  # fmt: skip
+    multitask = json.loads((cell / "multitask" / "config.json").read_text())
+    assert multitask["train"]["steps"] == 2
+    mixture = seqio.get_mixture_or_task(multitask["mixture"])
+    assert [task.name for task in mixture.tasks] == ["sample_qa"]  # no C4
+    finetune = json.loads((cell / "finetune" / "config.json").read_text())
+    assert finetune["init_from"] == str(cell / "multitask")
+    assert finetune["train"]["steps"] == 1
+    with open(out / "multi-task" / "results.csv") as f:
+        (row,) = list(csv.DictReader(f))
+    assert row["paper row"] == "Table 12: Supervised multi-task pre-training"
