@@ -338,7 +338,8 @@ def also_builds(config: CatalogConfig) -> list[tuple[str, str]]:
             )
         if c4_config in taken:
             raise registry.RegistrationError(
-                f"--c4-also {item}: a {c4_config} build is already registered"
+                f"--c4-also {item}: C4 {c4_config} is registered already (--c4 or an earlier "
+                "--c4-also)"
             )
         taken.add(c4_config)
         build, files = read_c4_build(c4_dir)

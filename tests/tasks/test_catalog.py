@@ -152,7 +152,7 @@ def test_more_builds_register_under_their_configs(fresh, spm_model, c4_dir, tmp_
         ("realnewslike", "--c4-also 'realnewslike': give CONFIG=DIR"),
         ("=DIR", "--c4-also '=DIR': give CONFIG=DIR"),
         ("multilingual=X", "'multilingual' is no English C4 config (en, en.noclean,"),
-        ("en=X", "--c4-also en=X: a en build is already registered"),
+        ("en=X", "--c4-also en=X: C4 en is registered already (--c4 or an earlier --c4-also)"),
         ("webtextlike=MISSING", "--c4-also webtextlike=MISSING: no c4-train.tfrecord-* files in"),
         ("webtextlike=REALNEWS", "is a C4 realnewslike build (its stats.json)"),
     ],
