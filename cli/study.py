@@ -45,7 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="c4forge study",
         description="Run one of the T5 paper's comparisons (§3) as a grid of runs that differ "
-        "from the baseline in one factor; write our scores beside the paper's.",
+        "from the baseline in one factor (architectures: in the architecture and the "
+        "objective, as Table 2); write our scores beside the paper's.",
     )
     # Checked by `study_of`, not argparse's choices: a misspelt flag is then the error named.
     p.add_argument("name", metavar="NAME", help=f"the comparison: {', '.join(grid.STUDIES)}")
