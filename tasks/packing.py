@@ -93,21 +93,12 @@ def autoregressive_inputs(targets: np.ndarray, segment_ids: np.ndarray | None = 
 
 
 def encdec_features(rows: Mapping[str, np.ndarray], packed: bool) -> dict[str, np.ndarray]:
-    """`EncDecFeatureConverter` output from packed (or padded) rows."""
-    targets = rows["targets"]
-    out = {
-        "encoder_input_tokens": rows["inputs"],
-        "decoder_target_tokens": targets,
-        "decoder_input_tokens": autoregressive_inputs(
-            targets, rows["targets_segment_ids"] if packed else None
-        ),
-        "decoder_loss_weights": (targets != 0).astype(np.int32),
-    }
+    """`EncDecFeatureConverter` output from packed (or padded) rows: the decoder's features are
+    `lm_features`' over the targets, plus the encoder's inputs."""
+    out = {"encoder_input_tokens": rows["inputs"], **lm_features(rows, packed)}
     if packed:
         out["encoder_segment_ids"] = rows["inputs_segment_ids"]
         out["encoder_positions"] = rows["inputs_positions"]
-        out["decoder_segment_ids"] = rows["targets_segment_ids"]
-        out["decoder_positions"] = rows["targets_positions"]
     return out
 
 

@@ -12,12 +12,8 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import json
 import math
-import os
 import re
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
@@ -25,6 +21,7 @@ import flax.linen as nn
 import jax
 import numpy as np
 import pytest
+from device_testing import run_on_8_devices
 
 from c4forge.cli import main as cli
 from c4forge.model import decoding, train_step
@@ -633,27 +630,7 @@ def sharded_runs(tmp_path_factory):
     folder = tmp_path_factory.mktemp("sharded")
     for kind in ("encdec", "lm", "prefix_lm"):
         np.savez(folder / f"{kind}.npz", **packed_batch(kind, rows=8))
-    env = dict(os.environ)
-    env["XLA_FLAGS"] = " ".join(
-        [
-            env.get("XLA_FLAGS", ""),
-            "--xla_force_host_platform_device_count=8",
-            "--xla_backend_optimization_level=0",  # compile time is what this test spends
-        ]
-    ).strip()
-    env["JAX_PLATFORMS"] = "cpu"
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    done = subprocess.run(
-        [sys.executable, "-c", SHARDED_SCRIPT, str(folder), *SHARDED_ROWS],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=540,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-4000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return run_on_8_devices(SHARDED_SCRIPT, [str(folder), *SHARDED_ROWS], timeout=540)
 
 
 @pytest.mark.parametrize("row", SHARDED_ROWS)

@@ -6,12 +6,8 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import json
 import math
-import os
 import re
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
@@ -21,6 +17,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 import pytest
+from device_testing import run_on_8_devices
 
 from c4forge.model import train_step
 from c4forge.model.config import override, preset
@@ -358,27 +355,7 @@ SHARDED_SCRIPT = textwrap.dedent(
 def sharded_runs(tmp_path_factory):
     path = tmp_path_factory.mktemp("sharded") / "batch.npz"
     np.savez(path, **packed_batch(np.random.default_rng(0), batch=8))
-    env = dict(os.environ)
-    env["XLA_FLAGS"] = " ".join(
-        [
-            env.get("XLA_FLAGS", ""),
-            "--xla_force_host_platform_device_count=8",
-            "--xla_backend_optimization_level=0",  # compile time is what this test spends
-        ]
-    ).strip()
-    env["JAX_PLATFORMS"] = "cpu"
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    done = subprocess.run(
-        [sys.executable, "-c", SHARDED_SCRIPT, str(path)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-4000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return run_on_8_devices(SHARDED_SCRIPT, [str(path)], timeout=300)
 
 
 # (spec, local shard shape) of: logits kernel [128 embed, 128 vocab], wi_0 [128 embed, 64 mlp],
